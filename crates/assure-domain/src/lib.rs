@@ -1,1 +1,19 @@
-//! Assure domain model.
+//! Assure's domain: the entities of a customer security programme and the rules between them.
+//!
+//! Architecture invariant: this crate is pure. It performs no I/O and compiles without tokio, sqlx or axum;
+//! storage, HTTP and the CLI depend on it, never the other way round.
+
+pub mod access;
+pub mod audit;
+pub mod catalogue;
+pub mod coverage;
+pub mod framework;
+pub mod id;
+pub mod mapping;
+pub mod programme;
+pub mod responsibility;
+pub mod service;
+pub mod tenant;
+pub mod user;
+
+pub use id::*;

@@ -1,0 +1,137 @@
+//! The `Role x Action` matrix: what each role may do, before tenant scoping narrows it to rows.
+//!
+//! Tenant scoping is a second, independent gate: a customer role that may `ReadTenant` reads only its own
+//! tenant; that narrowing is done by the store's scoped capabilities, not here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::user::Role;
+
+/// Something a user asks to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Read controls, frameworks, mappings, services and responsibility defaults.
+    ReadCatalogue,
+    /// Change the baseline, mappings or services (into a draft).
+    EditCatalogue,
+    /// Read tenants (scoped: customers their own).
+    ReadTenant,
+    /// Change a tenant's profile, contacts or enrolment.
+    EditTenant,
+    /// Create, disable and reset users.
+    ManageUsers,
+    /// Read the audit trail (scoped like tenants).
+    ReadAudit,
+    /// Export a tenant's audit trail with its checkpoints.
+    ExportAudit,
+    /// Read privacy data: data-subject requests, breach register, records of processing.
+    ReadPrivacy,
+    /// Acknowledge an escalation (the one write oversight holds).
+    AcknowledgeEscalation,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Self::ReadCatalogue,
+        Self::EditCatalogue,
+        Self::ReadTenant,
+        Self::EditTenant,
+        Self::ManageUsers,
+        Self::ReadAudit,
+        Self::ExportAudit,
+        Self::ReadPrivacy,
+        Self::AcknowledgeEscalation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReadCatalogue => "read-catalogue",
+            Self::EditCatalogue => "edit-catalogue",
+            Self::ReadTenant => "read-tenant",
+            Self::EditTenant => "edit-tenant",
+            Self::ManageUsers => "manage-users",
+            Self::ReadAudit => "read-audit",
+            Self::ExportAudit => "export-audit",
+            Self::ReadPrivacy => "read-privacy",
+            Self::AcknowledgeEscalation => "acknowledge-escalation",
+        }
+    }
+}
+
+/// Whether `role` may perform `action` at all. Exhaustive on both enums, so a new role or action does not
+/// compile until someone decides its row.
+pub fn permits(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match role {
+        ProviderAdmin => !matches!(action, AcknowledgeEscalation | ReadPrivacy),
+        ProviderSecurityLead => matches!(
+            action,
+            ReadCatalogue | EditCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit
+        ),
+        ProviderDpo => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadAudit | ExportAudit | ReadPrivacy
+        ),
+        CustomerComplianceOfficer => matches!(
+            action,
+            ReadCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit
+        ),
+        CustomerViewer => matches!(action, ReadCatalogue | ReadTenant),
+        CustomerDpo => matches!(action, ReadCatalogue | ReadTenant | ReadPrivacy),
+        Assessor => matches!(action, ReadCatalogue | ReadTenant),
+        Oversight => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadAudit | ReadPrivacy | AcknowledgeEscalation
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole matrix written out: a change to `permits` must change this table too.
+    const MATRIX: &str = "\
+provider-admin              RC EC RT ET MU RA XA -- --
+provider-security-lead      RC EC RT ET -- RA XA -- --
+provider-dpo                RC -- RT -- -- RA XA RP --
+customer-compliance-officer RC -- RT ET -- RA XA -- --
+customer-viewer             RC -- RT -- -- -- -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP --
+assessor                    RC -- RT -- -- -- -- -- --
+oversight                   RC -- RT -- -- RA -- RP AE";
+
+    #[test]
+    fn every_role_action_pair_matches_the_written_matrix() {
+        let rows: Vec<&str> = MATRIX.lines().collect();
+        assert_eq!(rows.len(), Role::ALL.len());
+        for (role, row) in Role::ALL.into_iter().zip(rows) {
+            let mut cells = row.split_whitespace();
+            assert_eq!(cells.next(), Some(role.as_str()));
+            for action in Action::ALL {
+                let cell = cells.next().unwrap_or("missing");
+                let expected = cell != "--";
+                assert_eq!(
+                    permits(role, action),
+                    expected,
+                    "{} {}",
+                    role.as_str(),
+                    action.as_str()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn oversight_writes_only_acknowledgements() {
+        let writes = [
+            Action::EditCatalogue,
+            Action::EditTenant,
+            Action::ManageUsers,
+        ];
+        assert!(writes.iter().all(|a| !permits(Role::Oversight, *a)));
+        assert!(permits(Role::Oversight, Action::AcknowledgeEscalation));
+    }
+}

@@ -1,0 +1,104 @@
+//! Customers of the provider (tenants) and the assessor firms that test them.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::{AssessorFirmId, FrameworkId, OptionId, RegionId, ServiceId, TenantId, UserId};
+
+/// The customer's role under GDPR for the personal data it puts in the cloud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcessingRole {
+    Controller,
+    Processor,
+    JointController,
+}
+
+impl ProcessingRole {
+    pub const ALL: [ProcessingRole; 3] = [Self::Controller, Self::Processor, Self::JointController];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Controller => "controller",
+            Self::Processor => "processor",
+            Self::JointController => "joint-controller",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// Why a person is a contact of a tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContactRole {
+    AccountTeam,
+    Procurement,
+    ComplianceOfficer,
+    Security,
+    Dpo,
+}
+
+impl ContactRole {
+    pub const ALL: [ContactRole; 5] = [
+        Self::AccountTeam,
+        Self::Procurement,
+        Self::ComplianceOfficer,
+        Self::Security,
+        Self::Dpo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccountTeam => "account-team",
+            Self::Procurement => "procurement",
+            Self::ComplianceOfficer => "compliance-officer",
+            Self::Security => "security",
+            Self::Dpo => "dpo",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// A person to reach at a tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub role: ContactRole,
+    pub name: String,
+    pub email: String,
+}
+
+/// A service a tenant uses, with the options it turned on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceUse {
+    pub service: ServiceId,
+    pub options: Vec<OptionId>,
+}
+
+/// A customer of the provider: the unit of data isolation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub legal_name: String,
+    pub industry: String,
+    pub contract_ref: Option<String>,
+    pub processing_role: ProcessingRole,
+    pub nda_signed: Option<Date>,
+    pub regions: Vec<RegionId>,
+    pub contacts: Vec<Contact>,
+    pub services: Vec<ServiceUse>,
+    pub frameworks: Vec<FrameworkId>,
+}
+
+/// A firm of third-party assessors; its members see only engagements they are assigned to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessorFirm {
+    pub id: AssessorFirmId,
+    pub name: String,
+    pub assessors: Vec<UserId>,
+}
