@@ -104,7 +104,7 @@ pub struct AuditRecord {
 }
 
 /// The bytes that are hashed: every field of a record but its own hash, in a fixed order.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct CanonicalRecord<'a> {
     pub chain: String,
     pub seq: i64,
