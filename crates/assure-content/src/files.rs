@@ -582,6 +582,18 @@ pub fn assemble(files: &[ContentFile]) -> Result<Programme, ContentError> {
         }
     }
 
+    // Baseline order: domains as listed, then controls as written in their domain's file.
+    let domain_position =
+        |id: &assure_domain::DomainId| a.programme.domains.iter().position(|d| &d.id == id);
+    let mut controls = std::mem::take(&mut a.programme.controls);
+    controls.sort_by_key(|c| domain_position(&c.domain));
+    a.programme.controls = controls;
+    let control_position =
+        |id: &assure_domain::ControlId| a.programme.controls.iter().position(|c| &c.id == id);
+    let mut defaults = std::mem::take(&mut a.programme.defaults);
+    defaults.sort_by_key(|d| control_position(&d.control));
+    a.programme.defaults = defaults;
+
     if let Some(f) = by_name("services.yaml")
         && let Some(sf) = a.parse::<ServicesFile>(f)
     {

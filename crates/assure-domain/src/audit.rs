@@ -190,7 +190,8 @@ impl Checkpoint {
 }
 
 /// The first place a chain stops being trustworthy.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ChainBreak {
     #[error(
         "chain {chain}: record {found} found where record {expected} was due (a record was deleted, inserted or reordered)"
@@ -332,7 +333,7 @@ pub fn format_instant(at: OffsetDateTime) -> String {
 }
 
 /// SHA-256 (hex) of an object's canonical JSON: the digest an audit record keeps of the new state.
-pub fn state_digest<T: Serialize>(state: &T) -> String {
+pub fn state_digest<T: Serialize + ?Sized>(state: &T) -> String {
     let bytes = serde_json::to_vec(state).unwrap_or_default();
     hex::encode(Sha256::digest(bytes))
 }

@@ -1,0 +1,256 @@
+//! Storage for Assure: one [`Store`] trait, implemented for SQLite (the embedded default) and PostgreSQL
+//! (the scale-out store), chosen by URL.
+//!
+//! Architecture invariant: every method that reads or writes tenant-owned rows takes the caller's
+//! [`TenantScope`], and the SQL itself filters by it, so a caller holding one tenant's scope cannot name
+//! another tenant's rows. Every change appends to the audit chain of the tenant it touches (or the
+//! provider's) in the same transaction as the change.
+//!
+//! Architecture invariant: both backends run the same SQL text (`src/sql.rs` is compiled once per backend
+//! with that backend's types); their schemas live in `migrations/sqlite` and `migrations/postgres`.
+
+use std::future::Future;
+
+use assure_domain::audit::{AuditRecord, ChainId, Checkpoint};
+use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::framework::{Framework, Requirement};
+use assure_domain::mapping::Mapping;
+use assure_domain::programme::Programme;
+use assure_domain::responsibility::{OptionRule, ResponsibilityEntry, ServiceModelDefaults};
+use assure_domain::service::{Region, Service};
+use assure_domain::tenant::{AssessorFirm, Tenant};
+use assure_domain::user::User;
+use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId};
+
+pub mod audit;
+mod objects;
+pub mod postgres;
+pub mod sqlite;
+pub mod story;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Which tenants' rows a caller may touch. Handed out by the authorization layer after it has checked who
+/// the caller is; the store filters every tenant-owned query by it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TenantScope {
+    /// Provider roles, oversight and Assure itself: every tenant.
+    AllTenants,
+    /// A customer role, or an assessor working for one tenant: only that tenant.
+    Tenant(TenantId),
+}
+
+impl TenantScope {
+    pub fn admits(&self, tenant: &TenantId) -> bool {
+        match self {
+            Self::AllTenants => true,
+            Self::Tenant(t) => t == tenant,
+        }
+    }
+
+    pub fn admits_chain(&self, chain: &ChainId) -> bool {
+        match (self, chain) {
+            (Self::AllTenants, _) => true,
+            (Self::Tenant(t), ChainId::Tenant(c)) => t == c,
+            (Self::Tenant(_), ChainId::Provider) => false,
+        }
+    }
+}
+
+/// Who makes a change, as recorded in the audit chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    /// Assure itself, e.g. `system:init`.
+    pub fn system(component: &str) -> Self {
+        Self(format!("system:{component}"))
+    }
+}
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("stored {what} is unreadable: {detail}")]
+    Corrupt { what: String, detail: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("the programme is already loaded; use the baseline import to change it")]
+    AlreadyLoaded,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A page of results with the total count before paging.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Columns controls can be sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ControlSort {
+    /// Baseline order (domain, then position).
+    #[default]
+    Baseline,
+    Id,
+    Title,
+}
+
+/// Filter, sort and page for controls.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ControlQuery {
+    pub domain: Option<DomainId>,
+    /// Case-insensitive substring of id, title or statement.
+    pub search: Option<String>,
+    pub sort: ControlSort,
+    pub descending: bool,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+/// Which mappings to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MappingFilter {
+    pub control: Option<ControlId>,
+    pub framework: Option<FrameworkId>,
+    pub requirement: Option<RequirementId>,
+}
+
+/// What an import wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub controls: usize,
+    pub frameworks: usize,
+    pub requirements: usize,
+    pub mappings: usize,
+    pub services: usize,
+    pub tenants: usize,
+    pub users: usize,
+    pub audit_records: usize,
+}
+
+/// The head of one audit chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainHead {
+    pub chain: ChainId,
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Which backend a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One method per use case. Implemented by [`SqliteStore`] and [`PgStore`]; the conformance story in
+/// [`story`] exercises every method on both.
+pub trait Store: Clone + Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Whether a programme has been imported into this database.
+    fn is_loaded(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Writes a whole programme (validated by the caller) in one transaction, with an audit record per
+    /// object; refuses when one is already loaded.
+    fn import_programme(
+        &self,
+        actor: &Actor,
+        programme: &Programme,
+    ) -> impl Future<Output = Result<ImportSummary>> + Send;
+
+    fn list_regions(&self) -> impl Future<Output = Result<Vec<Region>>> + Send;
+    fn list_domains(&self) -> impl Future<Output = Result<Vec<ControlDomain>>> + Send;
+    fn list_controls(
+        &self,
+        query: &ControlQuery,
+    ) -> impl Future<Output = Result<Page<Control>>> + Send;
+    fn get_control(&self, id: &ControlId) -> impl Future<Output = Result<Option<Control>>> + Send;
+    fn list_frameworks(&self) -> impl Future<Output = Result<Vec<Framework>>> + Send;
+    fn list_requirements(
+        &self,
+        framework: &FrameworkId,
+    ) -> impl Future<Output = Result<Vec<Requirement>>> + Send;
+    fn list_mappings(
+        &self,
+        filter: &MappingFilter,
+    ) -> impl Future<Output = Result<Vec<Mapping>>> + Send;
+    fn list_services(&self) -> impl Future<Output = Result<Vec<Service>>> + Send;
+    fn list_model_defaults(&self)
+    -> impl Future<Output = Result<Vec<ServiceModelDefaults>>> + Send;
+    fn list_responsibility_entries(
+        &self,
+        service: Option<&ServiceId>,
+    ) -> impl Future<Output = Result<Vec<ResponsibilityEntry>>> + Send;
+    fn list_option_rules(
+        &self,
+        service: Option<&ServiceId>,
+    ) -> impl Future<Output = Result<Vec<OptionRule>>> + Send;
+    fn list_assessor_firms(&self) -> impl Future<Output = Result<Vec<AssessorFirm>>> + Send;
+
+    fn list_tenants(&self, scope: &TenantScope)
+    -> impl Future<Output = Result<Vec<Tenant>>> + Send;
+    fn get_tenant(
+        &self,
+        scope: &TenantScope,
+        id: &TenantId,
+    ) -> impl Future<Output = Result<Option<Tenant>>> + Send;
+    /// Replaces a tenant's details and profile; `NotFound` when the scope does not admit it.
+    fn update_tenant(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &Tenant,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Users the scope admits: a tenant's own, or every user for the provider.
+    fn list_users(&self, scope: &TenantScope) -> impl Future<Output = Result<Vec<User>>> + Send;
+
+    /// The chains the scope may read.
+    fn audit_chains(
+        &self,
+        scope: &TenantScope,
+    ) -> impl Future<Output = Result<Vec<ChainHead>>> + Send;
+    /// A chain's records in sequence order; empty when the scope does not admit the chain.
+    fn audit_records(
+        &self,
+        scope: &TenantScope,
+        chain: &ChainId,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>>> + Send;
+    fn audit_checkpoints(
+        &self,
+        scope: &TenantScope,
+        chain: &ChainId,
+    ) -> impl Future<Output = Result<Vec<Checkpoint>>> + Send;
+    /// Stores a signed checkpoint of a chain head.
+    fn record_checkpoint(&self, checkpoint: &Checkpoint)
+    -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A store chosen at run time. Generic code takes `S: Store`; the binary matches on this once.
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres(PgStore::connect(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+}

@@ -1,0 +1,1012 @@
+//! The SQL implementation of [`crate::Store`], compiled once per backend: the parent module (`sqlite` or
+//! `postgres`) defines `Db` and `DIALECT`, and both backends run this same SQL text.
+
+use std::collections::BTreeMap;
+
+use assure_domain::audit::{AuditEvent, AuditRecord, ChainId, Checkpoint, GENESIS_HASH};
+use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::framework::{Framework, Requirement, RequirementKind};
+use assure_domain::mapping::{Mapping, Relationship};
+use assure_domain::programme::Programme;
+use assure_domain::responsibility::{
+    Assignment, OptionRule, Responsibility, ResponsibilityEntry, ServiceModelDefaults,
+};
+use assure_domain::service::{Region, Service, ServiceModel, ServiceOption};
+use assure_domain::tenant::{AssessorFirm, Contact, ProcessingRole, ServiceUse, Tenant};
+use assure_domain::user::{Affiliation, Role, User};
+use assure_domain::{ControlId, FrameworkId, ServiceId, TenantId};
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use super::{DIALECT, Db};
+use crate::objects::Audited;
+use crate::{
+    Actor, Backend, ChainHead, ControlQuery, ControlSort, ImportSummary, MappingFilter, Page,
+    Result, StoreError, TenantScope,
+};
+
+type Pool = sqlx::Pool<Db>;
+type Tx = sqlx::Transaction<'static, Db>;
+type DbRow = <Db as sqlx::Database>::Row;
+
+/// What differs between the backends' SQL.
+pub struct Dialect {
+    pub backend: Backend,
+    /// Statement that opens a transaction that will write.
+    pub begin_write: &'static str,
+    /// Suffix that locks selected rows until commit.
+    pub for_update: &'static str,
+}
+
+/// A store over one connection pool.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: Pool,
+}
+
+impl SqlStore {
+    pub(super) fn from_pool(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, for tests that tamper with rows directly.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn begin_write(&self) -> Result<Tx> {
+        Ok(self.pool.begin_with(DIALECT.begin_write).await?)
+    }
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.to_owned(),
+        detail: detail.to_string(),
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    // Serializing domain values (strings, numbers, vectors) cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+fn parse_enum<T>(what: &str, value: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(value).ok_or_else(|| corrupt(what, format!("unknown value {value:?}")))
+}
+
+fn position(index: usize) -> i64 {
+    i64::try_from(index).unwrap_or(i64::MAX)
+}
+
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    // Audit instants keep milliseconds; truncating here keeps the stored and hashed forms equal.
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now)
+}
+
+/// Appends audit records inside one transaction, locking each chain head once and writing it back at
+/// the end, so a large import does not rewrite the head per record.
+struct AuditWriter {
+    actor: String,
+    at: OffsetDateTime,
+    heads: BTreeMap<ChainId, (i64, String)>,
+    written: usize,
+}
+
+impl AuditWriter {
+    fn new(actor: &Actor) -> Self {
+        Self {
+            actor: actor.0.clone(),
+            at: now(),
+            heads: BTreeMap::new(),
+            written: 0,
+        }
+    }
+
+    async fn record<T: Audited>(&mut self, tx: &mut Tx, object: &T, verb: &str) -> Result<()> {
+        let event = object.event(&self.actor, verb);
+        self.append(tx, event).await
+    }
+
+    async fn append(&mut self, tx: &mut Tx, event: AuditEvent) -> Result<()> {
+        let chain = ChainId::for_tenant(event.tenant.as_ref());
+        if !self.heads.contains_key(&chain) {
+            sqlx::query(
+                "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+            )
+            .bind(chain.to_string())
+            .bind(GENESIS_HASH)
+            .execute(&mut **tx)
+            .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT seq, hash FROM audit_heads WHERE chain = $1{}",
+                DIALECT.for_update
+            )))
+            .bind(chain.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+            self.heads
+                .insert(chain.clone(), (row.try_get("seq")?, row.try_get("hash")?));
+        }
+        let (seq, hash) = self
+            .heads
+            .get(&chain)
+            .cloned()
+            .unwrap_or((0, GENESIS_HASH.to_owned()));
+        let record = AuditRecord::next(chain.clone(), seq, &hash, self.at, event);
+        sqlx::query(
+            "INSERT INTO audit_log (chain, seq, at, actor, tenant_id, action, object_kind, object_id, \
+             state_digest, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(record.chain.to_string())
+        .bind(record.seq)
+        .bind(&record.at)
+        .bind(&record.event.actor)
+        .bind(record.event.tenant.as_ref().map(|t| t.to_string()))
+        .bind(&record.event.action)
+        .bind(&record.event.object_kind)
+        .bind(&record.event.object_id)
+        .bind(&record.event.state_digest)
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut **tx)
+        .await?;
+        self.heads.insert(chain, (record.seq, record.hash));
+        self.written += 1;
+        Ok(())
+    }
+
+    async fn finish(self, tx: &mut Tx) -> Result<usize> {
+        for (chain, (seq, hash)) in &self.heads {
+            sqlx::query("UPDATE audit_heads SET seq = $1, hash = $2 WHERE chain = $3")
+                .bind(seq)
+                .bind(hash)
+                .bind(chain.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(self.written)
+    }
+}
+
+async fn insert_assignment_row(
+    tx: &mut Tx,
+    sql: &'static str,
+    keys: &[&str],
+    a: &Assignment,
+    reason: Option<&str>,
+) -> Result<()> {
+    let mut q = sqlx::query(sql);
+    for k in keys {
+        q = q.bind(*k);
+    }
+    q = q
+        .bind(a.responsibility.as_str())
+        .bind(&a.provider_part)
+        .bind(&a.customer_part);
+    if let Some(reason) = reason {
+        q = q.bind(reason);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+fn assignment_from_row(row: &DbRow, what: &str) -> Result<Assignment> {
+    Ok(Assignment {
+        responsibility: parse_enum(
+            what,
+            &row.try_get::<String, _>("responsibility")?,
+            Responsibility::parse,
+        )?,
+        provider_part: row.try_get("provider_part")?,
+        customer_part: row.try_get("customer_part")?,
+    })
+}
+
+fn control_from_row(row: &DbRow) -> Result<Control> {
+    Ok(Control {
+        id: row.try_get::<String, _>("id")?.into(),
+        domain: row.try_get::<String, _>("domain_id")?.into(),
+        title: row.try_get("title")?,
+        statement: row.try_get("statement")?,
+        test_procedure: row.try_get("test_procedure")?,
+        evidence: from_json(
+            "control evidence",
+            &row.try_get::<String, _>("evidence_json")?,
+        )?,
+    })
+}
+
+fn requirement_from_row(row: &DbRow) -> Result<Requirement> {
+    Ok(Requirement {
+        framework: row.try_get::<String, _>("framework_id")?.into(),
+        id: row.try_get::<String, _>("id")?.into(),
+        title: row.try_get("title")?,
+        text: row.try_get("text")?,
+        parent: row
+            .try_get::<Option<String>, _>("parent_id")?
+            .map(Into::into),
+        kind: parse_enum(
+            "requirement kind",
+            &row.try_get::<String, _>("kind")?,
+            RequirementKind::parse,
+        )?,
+        position: row.try_get("position")?,
+    })
+}
+
+fn mapping_from_row(row: &DbRow) -> Result<Mapping> {
+    Ok(Mapping {
+        control: row.try_get::<String, _>("control_id")?.into(),
+        framework: row.try_get::<String, _>("framework_id")?.into(),
+        requirement: row.try_get::<String, _>("requirement_id")?.into(),
+        relationship: parse_enum(
+            "mapping relationship",
+            &row.try_get::<String, _>("relationship")?,
+            Relationship::parse,
+        )?,
+        rationale: row.try_get("rationale")?,
+    })
+}
+
+fn service_from_row(row: &DbRow) -> Result<Service> {
+    Ok(Service {
+        id: row.try_get::<String, _>("id")?.into(),
+        name: row.try_get("name")?,
+        model: parse_enum(
+            "service model",
+            &row.try_get::<String, _>("model")?,
+            ServiceModel::parse,
+        )?,
+        description: row.try_get("description")?,
+        regions: from_json(
+            "service regions",
+            &row.try_get::<String, _>("regions_json")?,
+        )?,
+        options: from_json::<Vec<ServiceOption>>(
+            "service options",
+            &row.try_get::<String, _>("options_json")?,
+        )?,
+    })
+}
+
+fn user_from_row(row: &DbRow) -> Result<User> {
+    let tenant: Option<String> = row.try_get("tenant_id")?;
+    let firm: Option<String> = row.try_get("firm_id")?;
+    let affiliation = match (tenant, firm) {
+        (Some(t), _) => Affiliation::Tenant(t.into()),
+        (None, Some(f)) => Affiliation::AssessorFirm(f.into()),
+        (None, None) => Affiliation::Provider,
+    };
+    Ok(User {
+        id: row.try_get::<String, _>("id")?.into(),
+        name: row.try_get("name")?,
+        role: parse_enum("user role", &row.try_get::<String, _>("role")?, Role::parse)?,
+        affiliation,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+impl SqlStore {
+    async fn tenant_rows(&self, scope: &TenantScope, id: Option<&TenantId>) -> Result<Vec<Tenant>> {
+        let scoped = match scope {
+            TenantScope::AllTenants => None,
+            TenantScope::Tenant(t) => Some(t.to_string()),
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM tenants WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR id = $2) ORDER BY id",
+        )
+        .bind(scoped.clone())
+        .bind(id.map(ToString::to_string))
+        .fetch_all(&self.pool)
+        .await?;
+        let service_rows = sqlx::query(
+            "SELECT tenant_id, service_id, options_json FROM tenant_services \
+             WHERE ($1 IS NULL OR tenant_id = $1) ORDER BY tenant_id, position",
+        )
+        .bind(scoped)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut services: BTreeMap<String, Vec<ServiceUse>> = BTreeMap::new();
+        for row in &service_rows {
+            services
+                .entry(row.try_get("tenant_id")?)
+                .or_default()
+                .push(ServiceUse {
+                    service: row.try_get::<String, _>("service_id")?.into(),
+                    options: from_json(
+                        "tenant service options",
+                        &row.try_get::<String, _>("options_json")?,
+                    )?,
+                });
+        }
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let nda: Option<String> = row.try_get("nda_signed")?;
+                Ok(Tenant {
+                    legal_name: row.try_get("legal_name")?,
+                    industry: row.try_get("industry")?,
+                    contract_ref: row.try_get("contract_ref")?,
+                    processing_role: parse_enum(
+                        "processing role",
+                        &row.try_get::<String, _>("processing_role")?,
+                        ProcessingRole::parse,
+                    )?,
+                    nda_signed: nda
+                        .map(|d| {
+                            time::Date::parse(&d, DATE).map_err(|e| corrupt("tenant NDA date", e))
+                        })
+                        .transpose()?,
+                    regions: from_json(
+                        "tenant regions",
+                        &row.try_get::<String, _>("regions_json")?,
+                    )?,
+                    contacts: from_json::<Vec<Contact>>(
+                        "tenant contacts",
+                        &row.try_get::<String, _>("contacts_json")?,
+                    )?,
+                    frameworks: from_json(
+                        "tenant frameworks",
+                        &row.try_get::<String, _>("frameworks_json")?,
+                    )?,
+                    services: services.remove(&id).unwrap_or_default(),
+                    id: id.into(),
+                })
+            })
+            .collect()
+    }
+
+    async fn write_tenant(tx: &mut Tx, tenant: &Tenant, insert: bool) -> Result<()> {
+        let nda = tenant
+            .nda_signed
+            .map(|d| d.format(DATE))
+            .transpose()
+            .map_err(|e| corrupt("NDA date", e))?;
+        let sql = if insert {
+            "INSERT INTO tenants (legal_name, industry, contract_ref, processing_role, nda_signed, regions_json, \
+             contacts_json, frameworks_json, created_at, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        } else {
+            "UPDATE tenants SET legal_name = $1, industry = $2, contract_ref = $3, processing_role = $4, \
+             nda_signed = $5, regions_json = $6, contacts_json = $7, frameworks_json = $8, created_at = \
+             COALESCE(created_at, $9) WHERE id = $10"
+        };
+        sqlx::query(sql)
+            .bind(&tenant.legal_name)
+            .bind(&tenant.industry)
+            .bind(&tenant.contract_ref)
+            .bind(tenant.processing_role.as_str())
+            .bind(nda)
+            .bind(json(&tenant.regions))
+            .bind(json(&tenant.contacts))
+            .bind(json(&tenant.frameworks))
+            .bind(assure_domain::audit::format_instant(now()))
+            .bind(tenant.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM tenant_services WHERE tenant_id = $1")
+            .bind(tenant.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+        for (i, s) in tenant.services.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO tenant_services (tenant_id, service_id, options_json, position) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(tenant.id.as_str())
+            .bind(s.service.as_str())
+            .bind(json(&s.options))
+            .bind(position(i))
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl crate::Store for SqlStore {
+    fn backend(&self) -> Backend {
+        DIALECT.backend
+    }
+
+    async fn is_loaded(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'programme_loaded_at'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn import_programme(&self, actor: &Actor, p: &Programme) -> Result<ImportSummary> {
+        let mut tx = self.begin_write().await?;
+        let loaded = sqlx::query("SELECT value FROM meta WHERE key = 'programme_loaded_at'")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if loaded.is_some() {
+            return Err(StoreError::AlreadyLoaded);
+        }
+        let mut audit = AuditWriter::new(actor);
+        for (i, r) in p.regions.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO regions (id, name, country, position) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(r.id.as_str())
+            .bind(&r.name)
+            .bind(&r.country)
+            .bind(position(i))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, r, "create").await?;
+        }
+        for (i, d) in p.domains.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO domains (id, name, description, position) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(d.id.as_str())
+            .bind(&d.name)
+            .bind(&d.description)
+            .bind(position(i))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, d, "create").await?;
+        }
+        for (i, c) in p.controls.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO controls (id, domain_id, title, statement, test_procedure, evidence_json, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(c.id.as_str())
+            .bind(c.domain.as_str())
+            .bind(&c.title)
+            .bind(&c.statement)
+            .bind(&c.test_procedure)
+            .bind(json(&c.evidence))
+            .bind(position(i))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, c, "create").await?;
+        }
+        for d in &p.defaults {
+            for model in ServiceModel::ALL {
+                insert_assignment_row(
+                    &mut tx,
+                    "INSERT INTO model_defaults (control_id, model, responsibility, provider_part, customer_part) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[d.control.as_str(), model.as_str()],
+                    d.for_model(model),
+                    None,
+                )
+                .await?;
+            }
+            audit.record(&mut tx, d, "create").await?;
+        }
+        for (i, f) in p.frameworks.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO frameworks (id, name, version, publisher, licence, position) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(f.id.as_str())
+            .bind(&f.name)
+            .bind(&f.version)
+            .bind(&f.publisher)
+            .bind(&f.licence)
+            .bind(position(i))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, f, "create").await?;
+        }
+        for r in &p.requirements {
+            sqlx::query(
+                "INSERT INTO requirements (framework_id, id, title, text, parent_id, kind, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.framework.as_str())
+            .bind(r.id.as_str())
+            .bind(&r.title)
+            .bind(&r.text)
+            .bind(r.parent.as_ref().map(|x| x.as_str()))
+            .bind(r.kind.as_str())
+            .bind(r.position)
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, r, "create").await?;
+        }
+        for m in &p.mappings {
+            sqlx::query(
+                "INSERT INTO mappings (control_id, framework_id, requirement_id, relationship, rationale) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(m.control.as_str())
+            .bind(m.framework.as_str())
+            .bind(m.requirement.as_str())
+            .bind(m.relationship.as_str())
+            .bind(&m.rationale)
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, m, "create").await?;
+        }
+        for (i, s) in p.services.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO services (id, name, model, description, regions_json, options_json, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(s.id.as_str())
+            .bind(&s.name)
+            .bind(s.model.as_str())
+            .bind(&s.description)
+            .bind(json(&s.regions))
+            .bind(json(&s.options))
+            .bind(position(i))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, s, "create").await?;
+        }
+        for e in &p.entries {
+            insert_assignment_row(
+                &mut tx,
+                "INSERT INTO responsibility_entries (service_id, control_id, responsibility, provider_part, \
+                 customer_part, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[e.service.as_str(), e.control.as_str()],
+                &e.assignment,
+                Some(&e.reason),
+            )
+            .await?;
+            audit.record(&mut tx, e, "create").await?;
+        }
+        for r in &p.option_rules {
+            insert_assignment_row(
+                &mut tx,
+                "INSERT INTO option_rules (service_id, option_id, control_id, responsibility, provider_part, \
+                 customer_part, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[r.service.as_str(), r.option.as_str(), r.control.as_str()],
+                &r.assignment,
+                Some(&r.reason),
+            )
+            .await?;
+            audit.record(&mut tx, r, "create").await?;
+        }
+        for f in &p.assessor_firms {
+            sqlx::query("INSERT INTO assessor_firms (id, name) VALUES ($1, $2)")
+                .bind(f.id.as_str())
+                .bind(&f.name)
+                .execute(&mut *tx)
+                .await?;
+            audit.record(&mut tx, f, "create").await?;
+        }
+        for t in &p.tenants {
+            Self::write_tenant(&mut tx, t, true).await?;
+            audit.record(&mut tx, t, "create").await?;
+        }
+        for u in &p.users {
+            let (tenant, firm) = match &u.affiliation {
+                Affiliation::Provider => (None, None),
+                Affiliation::Tenant(t) => (Some(t.as_str()), None),
+                Affiliation::AssessorFirm(f) => (None, Some(f.as_str())),
+            };
+            sqlx::query(
+                "INSERT INTO users (id, name, role, tenant_id, firm_id, disabled, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(u.id.as_str())
+            .bind(&u.name)
+            .bind(u.role.as_str())
+            .bind(tenant)
+            .bind(firm)
+            .bind(u.disabled)
+            .bind(assure_domain::audit::format_instant(audit.at))
+            .execute(&mut *tx)
+            .await?;
+            audit.record(&mut tx, u, "create").await?;
+        }
+        sqlx::query("INSERT INTO meta (key, value) VALUES ('programme_loaded_at', $1)")
+            .bind(assure_domain::audit::format_instant(audit.at))
+            .execute(&mut *tx)
+            .await?;
+        let audit_records = audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(ImportSummary {
+            controls: p.controls.len(),
+            frameworks: p.frameworks.len(),
+            requirements: p.requirements.len(),
+            mappings: p.mappings.len(),
+            services: p.services.len(),
+            tenants: p.tenants.len(),
+            users: p.users.len(),
+            audit_records,
+        })
+    }
+
+    async fn list_regions(&self) -> Result<Vec<Region>> {
+        let rows = sqlx::query("SELECT id, name, country FROM regions ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Region {
+                    id: r.try_get::<String, _>("id")?.into(),
+                    name: r.try_get("name")?,
+                    country: r.try_get("country")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_domains(&self) -> Result<Vec<ControlDomain>> {
+        let rows = sqlx::query("SELECT id, name, description FROM domains ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ControlDomain {
+                    id: r.try_get::<String, _>("id")?.into(),
+                    name: r.try_get("name")?,
+                    description: r.try_get("description")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_controls(&self, q: &ControlQuery) -> Result<Page<Control>> {
+        let order = match q.sort {
+            ControlSort::Baseline => "d.position, c.position",
+            ControlSort::Id => "c.id",
+            ControlSort::Title => "c.title, c.id",
+        };
+        let direction = if q.descending { "DESC" } else { "ASC" };
+        let order = order
+            .split(", ")
+            .map(|col| format!("{col} {direction}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let search = q.search.as_ref().map(|s| format!("%{}%", s.to_lowercase()));
+        let filter = "FROM controls c JOIN domains d ON d.id = c.domain_id \
+                      WHERE ($1 IS NULL OR c.domain_id = $1) \
+                      AND ($2 IS NULL OR LOWER(c.id) LIKE $2 OR LOWER(c.title) LIKE $2 OR LOWER(c.statement) LIKE $2)";
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n {filter}"
+        )))
+        .bind(q.domain.as_ref().map(|d| d.as_str()))
+        .bind(search.clone())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT c.* {filter} ORDER BY {order} LIMIT $3 OFFSET $4"
+        )))
+        .bind(q.domain.as_ref().map(|d| d.as_str()))
+        .bind(search)
+        .bind(q.limit.unwrap_or(i64::MAX).max(0))
+        .bind(q.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows.iter().map(control_from_row).collect::<Result<_>>()?,
+            total,
+        })
+    }
+
+    async fn get_control(&self, id: &ControlId) -> Result<Option<Control>> {
+        let row = sqlx::query("SELECT * FROM controls WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(control_from_row).transpose()
+    }
+
+    async fn list_frameworks(&self) -> Result<Vec<Framework>> {
+        let rows = sqlx::query("SELECT * FROM frameworks ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Framework {
+                    id: r.try_get::<String, _>("id")?.into(),
+                    name: r.try_get("name")?,
+                    version: r.try_get("version")?,
+                    publisher: r.try_get("publisher")?,
+                    licence: r.try_get("licence")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_requirements(&self, framework: &FrameworkId) -> Result<Vec<Requirement>> {
+        let rows =
+            sqlx::query("SELECT * FROM requirements WHERE framework_id = $1 ORDER BY position")
+                .bind(framework.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(requirement_from_row).collect()
+    }
+
+    async fn list_mappings(&self, f: &MappingFilter) -> Result<Vec<Mapping>> {
+        let rows = sqlx::query(
+            "SELECT m.* FROM mappings m JOIN controls c ON c.id = m.control_id \
+             JOIN frameworks f ON f.id = m.framework_id \
+             JOIN requirements r ON r.framework_id = m.framework_id AND r.id = m.requirement_id \
+             WHERE ($1 IS NULL OR m.control_id = $1) AND ($2 IS NULL OR m.framework_id = $2) \
+             AND ($3 IS NULL OR m.requirement_id = $3) \
+             ORDER BY c.position, f.position, r.position",
+        )
+        .bind(f.control.as_ref().map(|x| x.as_str()))
+        .bind(f.framework.as_ref().map(|x| x.as_str()))
+        .bind(f.requirement.as_ref().map(|x| x.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(mapping_from_row).collect()
+    }
+
+    async fn list_services(&self) -> Result<Vec<Service>> {
+        let rows = sqlx::query("SELECT * FROM services ORDER BY position")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(service_from_row).collect()
+    }
+
+    async fn list_model_defaults(&self) -> Result<Vec<ServiceModelDefaults>> {
+        let rows = sqlx::query(
+            "SELECT md.* FROM model_defaults md JOIN controls c ON c.id = md.control_id ORDER BY c.position, md.model",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_control: Vec<(ControlId, BTreeMap<ServiceModel, Assignment>)> = Vec::new();
+        for row in &rows {
+            let control: ControlId = row.try_get::<String, _>("control_id")?.into();
+            let model = parse_enum(
+                "service model",
+                &row.try_get::<String, _>("model")?,
+                ServiceModel::parse,
+            )?;
+            let assignment = assignment_from_row(row, "default responsibility")?;
+            match by_control.last_mut() {
+                Some((c, map)) if *c == control => {
+                    map.insert(model, assignment);
+                }
+                _ => by_control.push((control, BTreeMap::from([(model, assignment)]))),
+            }
+        }
+        by_control
+            .into_iter()
+            .map(|(control, mut map)| {
+                let mut take = |m: ServiceModel| {
+                    map.remove(&m).ok_or_else(|| {
+                        corrupt(
+                            "service-model defaults",
+                            format!("{control} lacks {}", m.as_str()),
+                        )
+                    })
+                };
+                Ok(ServiceModelDefaults {
+                    iaas: take(ServiceModel::Iaas)?,
+                    paas: take(ServiceModel::Paas)?,
+                    saas: take(ServiceModel::Saas)?,
+                    control,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_responsibility_entries(
+        &self,
+        service: Option<&ServiceId>,
+    ) -> Result<Vec<ResponsibilityEntry>> {
+        let rows = sqlx::query(
+            "SELECT e.* FROM responsibility_entries e JOIN services s ON s.id = e.service_id \
+             JOIN controls c ON c.id = e.control_id WHERE ($1 IS NULL OR e.service_id = $1) \
+             ORDER BY s.position, c.position",
+        )
+        .bind(service.map(|s| s.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ResponsibilityEntry {
+                    service: r.try_get::<String, _>("service_id")?.into(),
+                    control: r.try_get::<String, _>("control_id")?.into(),
+                    assignment: assignment_from_row(r, "responsibility entry")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_option_rules(&self, service: Option<&ServiceId>) -> Result<Vec<OptionRule>> {
+        let rows = sqlx::query(
+            "SELECT o.* FROM option_rules o JOIN services s ON s.id = o.service_id \
+             JOIN controls c ON c.id = o.control_id WHERE ($1 IS NULL OR o.service_id = $1) \
+             ORDER BY s.position, o.option_id, c.position",
+        )
+        .bind(service.map(|s| s.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OptionRule {
+                    service: r.try_get::<String, _>("service_id")?.into(),
+                    option: r.try_get::<String, _>("option_id")?.into(),
+                    control: r.try_get::<String, _>("control_id")?.into(),
+                    assignment: assignment_from_row(r, "option rule")?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_assessor_firms(&self) -> Result<Vec<AssessorFirm>> {
+        let firms = sqlx::query("SELECT id, name FROM assessor_firms ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let members =
+            sqlx::query("SELECT id, firm_id FROM users WHERE firm_id IS NOT NULL ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        firms
+            .iter()
+            .map(|f| {
+                let id: String = f.try_get("id")?;
+                let assessors = members
+                    .iter()
+                    .filter(|m| m.try_get::<String, _>("firm_id").is_ok_and(|x| x == id))
+                    .map(|m| m.try_get::<String, _>("id").map(Into::into))
+                    .collect::<Result<_, _>>()?;
+                Ok(AssessorFirm {
+                    name: f.try_get("name")?,
+                    id: id.into(),
+                    assessors,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_tenants(&self, scope: &TenantScope) -> Result<Vec<Tenant>> {
+        self.tenant_rows(scope, None).await
+    }
+
+    async fn get_tenant(&self, scope: &TenantScope, id: &TenantId) -> Result<Option<Tenant>> {
+        Ok(self.tenant_rows(scope, Some(id)).await?.into_iter().next())
+    }
+
+    async fn update_tenant(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &Tenant,
+    ) -> Result<()> {
+        if !scope.admits(&tenant.id) {
+            return Err(StoreError::NotFound(format!("tenant {}", tenant.id)));
+        }
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT id FROM tenants WHERE id = $1")
+            .bind(tenant.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("tenant {}", tenant.id)));
+        }
+        Self::write_tenant(&mut tx, tenant, false).await?;
+        let mut audit = AuditWriter::new(actor);
+        audit.record(&mut tx, tenant, "update").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>> {
+        let rows = match scope {
+            TenantScope::AllTenants => {
+                sqlx::query("SELECT * FROM users ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            TenantScope::Tenant(t) => {
+                sqlx::query("SELECT * FROM users WHERE tenant_id = $1 ORDER BY id")
+                    .bind(t.as_str())
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn audit_chains(&self, scope: &TenantScope) -> Result<Vec<ChainHead>> {
+        let rows = sqlx::query("SELECT chain, seq, hash FROM audit_heads ORDER BY chain")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut heads = Vec::new();
+        for r in &rows {
+            let name: String = r.try_get("chain")?;
+            let chain = ChainId::parse(&name).ok_or_else(|| corrupt("audit chain name", &name))?;
+            if scope.admits_chain(&chain) {
+                heads.push(ChainHead {
+                    chain,
+                    seq: r.try_get("seq")?,
+                    hash: r.try_get("hash")?,
+                });
+            }
+        }
+        Ok(heads)
+    }
+
+    async fn audit_records(
+        &self,
+        scope: &TenantScope,
+        chain: &ChainId,
+    ) -> Result<Vec<AuditRecord>> {
+        if !scope.admits_chain(chain) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE chain = $1 ORDER BY seq")
+            .bind(chain.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let name: String = r.try_get("chain")?;
+                Ok(AuditRecord {
+                    chain: ChainId::parse(&name)
+                        .ok_or_else(|| corrupt("audit chain name", &name))?,
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    event: AuditEvent {
+                        actor: r.try_get("actor")?,
+                        tenant: r.try_get::<Option<String>, _>("tenant_id")?.map(Into::into),
+                        action: r.try_get("action")?,
+                        object_kind: r.try_get("object_kind")?,
+                        object_id: r.try_get("object_id")?,
+                        state_digest: r.try_get("state_digest")?,
+                    },
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn audit_checkpoints(
+        &self,
+        scope: &TenantScope,
+        chain: &ChainId,
+    ) -> Result<Vec<Checkpoint>> {
+        if !scope.admits_chain(chain) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query("SELECT * FROM audit_checkpoints WHERE chain = $1 ORDER BY seq")
+            .bind(chain.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Checkpoint {
+                    chain: chain.clone(),
+                    seq: r.try_get("seq")?,
+                    head_hash: r.try_get("head_hash")?,
+                    signed_at: r.try_get("signed_at")?,
+                    key_id: r.try_get("key_id")?,
+                    signature: r.try_get("signature")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (chain, seq, head_hash, signed_at, key_id, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chain, seq) DO NOTHING",
+        )
+        .bind(c.chain.to_string())
+        .bind(c.seq)
+        .bind(&c.head_hash)
+        .bind(&c.signed_at)
+        .bind(&c.key_id)
+        .bind(&c.signature)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,43 @@
+//! The embedded default: SQLite in WAL mode with foreign keys on, one writer at a time.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Backend, Result};
+
+type Db = sqlx::Sqlite;
+
+const DIALECT: sql::Dialect = sql::Dialect {
+    backend: Backend::Sqlite,
+    // Take the write lock at the start, so two writers never deadlock upgrading a read lock.
+    begin_write: "BEGIN IMMEDIATE",
+    // SQLite has one writer at a time already.
+    for_update: "",
+};
+
+#[path = "sql.rs"]
+mod sql;
+
+/// The SQLite store.
+pub type SqliteStore = sql::SqlStore;
+
+impl SqliteStore {
+    /// Opens (creating if missing) and migrates the database at `url` (`sqlite://PATH`).
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a transaction acknowledged is on disk, even across power loss.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(Self::from_pool(pool))
+    }
+}

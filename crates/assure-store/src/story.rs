@@ -1,0 +1,617 @@
+//! The conformance story: one sequence of steps, run against every backend, that exercises every
+//! [`Store`] method (atuin's pattern). A method with no step makes `every_store_method_has_a_step` fail.
+//!
+//! The story expects an empty database and a programme with at least two tenants, the first of which uses
+//! at least one service; it returns the names of the methods it exercised.
+
+use std::collections::BTreeSet;
+
+use assure_domain::audit::{ChainId, Checkpoint};
+use assure_domain::programme::Programme;
+use assure_domain::tenant::Contact;
+
+use crate::audit::{checkpoint, verify};
+use crate::{Actor, ControlQuery, ControlSort, MappingFilter, Store, StoreError, TenantScope};
+
+/// Failure of a story step, naming the step.
+#[derive(Debug, thiserror::Error)]
+#[error("story step {step}: {message}")]
+pub struct StoryFailure {
+    pub step: &'static str,
+    pub message: String,
+}
+
+struct Story {
+    covered: BTreeSet<&'static str>,
+}
+
+impl Story {
+    fn step(&mut self, method: &'static str) {
+        self.covered.insert(method);
+    }
+}
+
+fn check(step: &'static str, ok: bool, message: impl Into<String>) -> Result<(), StoryFailure> {
+    if ok {
+        Ok(())
+    } else {
+        Err(StoryFailure {
+            step,
+            message: message.into(),
+        })
+    }
+}
+
+fn db(step: &'static str) -> impl Fn(StoreError) -> StoryFailure {
+    move |e| StoryFailure {
+        step,
+        message: e.to_string(),
+    }
+}
+
+/// Runs the story; returns the store methods it exercised.
+pub async fn run_story<S: Store>(
+    store: &S,
+    programme: &Programme,
+) -> Result<BTreeSet<&'static str>, StoryFailure> {
+    let mut s = Story {
+        covered: BTreeSet::new(),
+    };
+    let all = TenantScope::AllTenants;
+    let actor = Actor::system("story");
+
+    s.step("backend");
+    let _ = store.backend();
+
+    s.step("is_loaded");
+    check(
+        "is_loaded",
+        !store.is_loaded().await.map_err(db("is_loaded"))?,
+        "a new database is not loaded",
+    )?;
+
+    s.step("import_programme");
+    let summary = store
+        .import_programme(&actor, programme)
+        .await
+        .map_err(db("import_programme"))?;
+    check(
+        "import_programme",
+        summary.controls == programme.controls.len(),
+        "every control imported",
+    )?;
+    check(
+        "import_programme",
+        summary.audit_records > summary.controls,
+        "every object audited",
+    )?;
+    check(
+        "is_loaded",
+        store.is_loaded().await.map_err(db("is_loaded"))?,
+        "loaded after import",
+    )?;
+    let again = store.import_programme(&actor, programme).await;
+    check(
+        "import_programme",
+        matches!(again, Err(StoreError::AlreadyLoaded)),
+        "a second import is refused",
+    )?;
+
+    s.step("list_regions");
+    let regions = store.list_regions().await.map_err(db("list_regions"))?;
+    check(
+        "list_regions",
+        regions == programme.regions,
+        "regions round-trip in order",
+    )?;
+
+    s.step("list_domains");
+    let domains = store.list_domains().await.map_err(db("list_domains"))?;
+    check(
+        "list_domains",
+        domains == programme.domains,
+        "domains round-trip in order",
+    )?;
+
+    s.step("list_controls");
+    let page = store
+        .list_controls(&ControlQuery::default())
+        .await
+        .map_err(db("list_controls"))?;
+    check(
+        "list_controls",
+        page.items == programme.controls,
+        "controls round-trip in baseline order",
+    )?;
+    check(
+        "list_controls",
+        page.total == i64::try_from(programme.controls.len()).unwrap_or(-1),
+        "total counts all",
+    )?;
+    let first = &programme.controls[0];
+    let by_domain = store
+        .list_controls(&ControlQuery {
+            domain: Some(first.domain.clone()),
+            ..ControlQuery::default()
+        })
+        .await
+        .map_err(db("list_controls"))?;
+    check(
+        "list_controls",
+        by_domain.items.iter().all(|c| c.domain == first.domain),
+        "domain filter",
+    )?;
+    let searched = store
+        .list_controls(&ControlQuery {
+            search: Some(first.title.to_uppercase()),
+            ..ControlQuery::default()
+        })
+        .await
+        .map_err(db("list_controls"))?;
+    check(
+        "list_controls",
+        searched.items.iter().any(|c| c.id == first.id),
+        "search is case-insensitive",
+    )?;
+    let paged = store
+        .list_controls(&ControlQuery {
+            sort: ControlSort::Id,
+            descending: true,
+            limit: Some(1),
+            offset: 0,
+            ..ControlQuery::default()
+        })
+        .await
+        .map_err(db("list_controls"))?;
+    let max_id = programme.controls.iter().map(|c| &c.id).max();
+    check(
+        "list_controls",
+        paged.items.len() == 1 && paged.items.first().map(|c| &c.id) == max_id,
+        "sort and page",
+    )?;
+    check(
+        "list_controls",
+        paged.total == page.total,
+        "total ignores paging",
+    )?;
+
+    s.step("get_control");
+    let got = store
+        .get_control(&first.id)
+        .await
+        .map_err(db("get_control"))?;
+    check(
+        "get_control",
+        got.as_ref() == Some(first),
+        "a control reads back",
+    )?;
+    let missing = store
+        .get_control(&"NOPE-99".into())
+        .await
+        .map_err(db("get_control"))?;
+    check(
+        "get_control",
+        missing.is_none(),
+        "an unknown control is None",
+    )?;
+
+    s.step("list_frameworks");
+    let frameworks = store
+        .list_frameworks()
+        .await
+        .map_err(db("list_frameworks"))?;
+    check(
+        "list_frameworks",
+        frameworks == programme.frameworks,
+        "frameworks round-trip",
+    )?;
+
+    s.step("list_requirements");
+    for f in &frameworks {
+        let reqs = store
+            .list_requirements(&f.id)
+            .await
+            .map_err(db("list_requirements"))?;
+        let expected: Vec<_> = programme.requirements_of(&f.id).cloned().collect();
+        check(
+            "list_requirements",
+            reqs == expected,
+            format!("requirements of {} round-trip", f.id),
+        )?;
+    }
+
+    s.step("list_mappings");
+    let mappings = store
+        .list_mappings(&MappingFilter::default())
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "list_mappings",
+        mappings.len() == programme.mappings.len(),
+        "every mapping listed",
+    )?;
+    check(
+        "list_mappings",
+        mappings.iter().all(|m| programme.mappings.contains(m)),
+        "mappings round-trip",
+    )?;
+    let of_first = store
+        .list_mappings(&MappingFilter {
+            control: Some(first.id.clone()),
+            ..MappingFilter::default()
+        })
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "list_mappings",
+        of_first.len()
+            == programme
+                .mappings
+                .iter()
+                .filter(|m| m.control == first.id)
+                .count(),
+        "filter by control",
+    )?;
+
+    s.step("list_services");
+    let services = store.list_services().await.map_err(db("list_services"))?;
+    check(
+        "list_services",
+        services == programme.services,
+        "services round-trip with options",
+    )?;
+
+    s.step("list_model_defaults");
+    let defaults = store
+        .list_model_defaults()
+        .await
+        .map_err(db("list_model_defaults"))?;
+    check(
+        "list_model_defaults",
+        defaults == programme.defaults,
+        "defaults round-trip",
+    )?;
+
+    s.step("list_responsibility_entries");
+    let entries = store
+        .list_responsibility_entries(None)
+        .await
+        .map_err(db("list_responsibility_entries"))?;
+    check(
+        "list_responsibility_entries",
+        entries.len() == programme.entries.len(),
+        "every entry",
+    )?;
+    check(
+        "list_responsibility_entries",
+        entries.iter().all(|e| programme.entries.contains(e)),
+        "entries round-trip",
+    )?;
+    if let Some(e) = programme.entries.first() {
+        let one = store
+            .list_responsibility_entries(Some(&e.service))
+            .await
+            .map_err(db("list_responsibility_entries"))?;
+        check(
+            "list_responsibility_entries",
+            one.iter().all(|x| x.service == e.service),
+            "filter by service",
+        )?;
+    }
+
+    s.step("list_option_rules");
+    let rules = store
+        .list_option_rules(None)
+        .await
+        .map_err(db("list_option_rules"))?;
+    check(
+        "list_option_rules",
+        rules.len() == programme.option_rules.len(),
+        "every rule",
+    )?;
+    check(
+        "list_option_rules",
+        rules.iter().all(|r| programme.option_rules.contains(r)),
+        "rules round-trip",
+    )?;
+
+    s.step("list_assessor_firms");
+    let firms = store
+        .list_assessor_firms()
+        .await
+        .map_err(db("list_assessor_firms"))?;
+    check(
+        "list_assessor_firms",
+        firms.len() == programme.assessor_firms.len(),
+        "every firm",
+    )?;
+    for f in &programme.assessor_firms {
+        let stored = firms.iter().find(|x| x.id == f.id);
+        let mut expected = f.assessors.clone();
+        expected.sort();
+        check(
+            "list_assessor_firms",
+            stored.is_some_and(|x| x.assessors == expected),
+            format!("firm {} with its assessors", f.id),
+        )?;
+    }
+
+    // Tenant isolation: a tenant's scope sees only that tenant.
+    let mine = programme.tenants[0].id.clone();
+    let theirs = programme.tenants[1].id.clone();
+    let my_scope = TenantScope::Tenant(mine.clone());
+
+    s.step("list_tenants");
+    let tenants = store.list_tenants(&all).await.map_err(db("list_tenants"))?;
+    check(
+        "list_tenants",
+        tenants.len() == programme.tenants.len(),
+        "provider sees every tenant",
+    )?;
+    for t in &programme.tenants {
+        check(
+            "list_tenants",
+            tenants.contains(t),
+            format!("tenant {} round-trips", t.id),
+        )?;
+    }
+    let own = store
+        .list_tenants(&my_scope)
+        .await
+        .map_err(db("list_tenants"))?;
+    check(
+        "list_tenants",
+        own.len() == 1 && own[0].id == mine,
+        "a tenant sees only itself",
+    )?;
+
+    s.step("get_tenant");
+    let foreign = store
+        .get_tenant(&my_scope, &theirs)
+        .await
+        .map_err(db("get_tenant"))?;
+    check(
+        "get_tenant",
+        foreign.is_none(),
+        "a foreign tenant is invisible",
+    )?;
+    let mut me = store
+        .get_tenant(&my_scope, &mine)
+        .await
+        .map_err(db("get_tenant"))?
+        .ok_or_else(|| StoryFailure {
+            step: "get_tenant",
+            message: "own tenant missing".into(),
+        })?;
+
+    s.step("update_tenant");
+    me.contacts.push(Contact {
+        role: assure_domain::tenant::ContactRole::Security,
+        name: "Story Contact".into(),
+        email: "story@example.test".into(),
+    });
+    store
+        .update_tenant(&my_scope, &actor, &me)
+        .await
+        .map_err(db("update_tenant"))?;
+    let reread = store
+        .get_tenant(&all, &mine)
+        .await
+        .map_err(db("get_tenant"))?;
+    check(
+        "update_tenant",
+        reread.as_ref() == Some(&me),
+        "an update reads back",
+    )?;
+    let mut them = tenants
+        .iter()
+        .find(|t| t.id == theirs)
+        .cloned()
+        .ok_or_else(|| StoryFailure {
+            step: "update_tenant",
+            message: "second tenant missing".into(),
+        })?;
+    them.industry = "changed by the wrong tenant".into();
+    let refused = store.update_tenant(&my_scope, &actor, &them).await;
+    check(
+        "update_tenant",
+        matches!(refused, Err(StoreError::NotFound(_))),
+        "a foreign update is refused as not found",
+    )?;
+
+    // Writers of different tenants in parallel: both chains stay intact.
+    let mut a = me.clone();
+    let mut b = store
+        .get_tenant(&all, &theirs)
+        .await
+        .map_err(db("get_tenant"))?
+        .ok_or_else(|| StoryFailure {
+            step: "update_tenant",
+            message: "second tenant missing".into(),
+        })?;
+    let mut writes = Vec::new();
+    for i in 0..8 {
+        a.industry = format!("industry {i}");
+        b.industry = format!("industry {i}");
+        let (sa, sb, ta, tb, act) = (
+            store.clone(),
+            store.clone(),
+            a.clone(),
+            b.clone(),
+            actor.clone(),
+        );
+        writes.push(tokio::spawn(async move {
+            sa.update_tenant(&TenantScope::AllTenants, &act, &ta).await
+        }));
+        let act = actor.clone();
+        writes.push(tokio::spawn(async move {
+            sb.update_tenant(&TenantScope::AllTenants, &act, &tb).await
+        }));
+    }
+    for w in writes {
+        w.await
+            .map_err(|e| StoryFailure {
+                step: "update_tenant",
+                message: e.to_string(),
+            })?
+            .map_err(db("update_tenant"))?;
+    }
+
+    s.step("list_users");
+    let users = store.list_users(&all).await.map_err(db("list_users"))?;
+    check(
+        "list_users",
+        users.len() == programme.users.len(),
+        "provider sees every user",
+    )?;
+    let own_users = store
+        .list_users(&my_scope)
+        .await
+        .map_err(db("list_users"))?;
+    check(
+        "list_users",
+        own_users.iter().all(|u| u.tenant() == Some(&mine)),
+        "a tenant sees only its users",
+    )?;
+
+    s.step("audit_chains");
+    let chains = store.audit_chains(&all).await.map_err(db("audit_chains"))?;
+    check(
+        "audit_chains",
+        chains.iter().any(|c| c.chain == ChainId::Provider),
+        "the provider chain exists",
+    )?;
+    check(
+        "audit_chains",
+        chains
+            .iter()
+            .any(|c| c.chain == ChainId::Tenant(mine.clone())),
+        "each tenant has its chain",
+    )?;
+    let own_chains = store
+        .audit_chains(&my_scope)
+        .await
+        .map_err(db("audit_chains"))?;
+    check(
+        "audit_chains",
+        own_chains.len() == 1 && own_chains[0].chain == ChainId::Tenant(mine.clone()),
+        "a tenant sees only its chain",
+    )?;
+
+    s.step("audit_records");
+    let provider_records = store
+        .audit_records(&my_scope, &ChainId::Provider)
+        .await
+        .map_err(db("audit_records"))?;
+    check(
+        "audit_records",
+        provider_records.is_empty(),
+        "a tenant cannot read the provider chain",
+    )?;
+    let my_records = store
+        .audit_records(&my_scope, &ChainId::Tenant(mine.clone()))
+        .await
+        .map_err(db("audit_records"))?;
+    check(
+        "audit_records",
+        my_records.len() >= 10,
+        "every update of the tenant is recorded",
+    )?;
+    check(
+        "audit_records",
+        my_records
+            .iter()
+            .all(|r| r.event.tenant.as_ref() == Some(&mine)),
+        "a tenant chain holds only its tenant",
+    )?;
+
+    s.step("record_checkpoint");
+    let written = checkpoint(store, time::OffsetDateTime::now_utc(), |m| {
+        ("test-key".into(), hex_of(m))
+    })
+    .await
+    .map_err(db("record_checkpoint"))?;
+    check(
+        "record_checkpoint",
+        written.len() == chains.len(),
+        "every moved chain is signed",
+    )?;
+    let none = checkpoint(store, time::OffsetDateTime::now_utc(), |m| {
+        ("test-key".into(), hex_of(m))
+    })
+    .await
+    .map_err(db("record_checkpoint"))?;
+    check(
+        "record_checkpoint",
+        none.is_empty(),
+        "an unmoved chain is not signed again",
+    )?;
+
+    s.step("audit_checkpoints");
+    let cps = store
+        .audit_checkpoints(&all, &ChainId::Tenant(mine.clone()))
+        .await
+        .map_err(db("audit_checkpoints"))?;
+    check(
+        "audit_checkpoints",
+        cps.len() == 1,
+        "the checkpoint reads back",
+    )?;
+    let foreign_cps = store
+        .audit_checkpoints(&my_scope, &ChainId::Tenant(theirs.clone()))
+        .await
+        .map_err(db("audit_checkpoints"))?;
+    check(
+        "audit_checkpoints",
+        foreign_cps.is_empty(),
+        "a foreign chain's checkpoints are invisible",
+    )?;
+
+    let report = verify(store, &all, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        report.is_intact(),
+        format!(
+            "an untouched store verifies: {:?} {:?}",
+            report.breaks, report.mismatches
+        ),
+    )?;
+    let own_report = verify(store, &my_scope, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        own_report.is_intact() && own_report.chains.len() == 1,
+        "a tenant verifies its own chain",
+    )?;
+
+    Ok(s.covered)
+}
+
+/// A stand-in "signature" for the story: the message's hex. Real signing lives in `assure-attest`.
+fn hex_of(message: &[u8]) -> String {
+    message.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The methods of the [`Store`] trait, read from this crate's source, so a new method without a story step
+/// is noticed.
+pub fn store_methods() -> BTreeSet<String> {
+    let source = include_str!("lib.rs");
+    let Some(start) = source.find("pub trait Store") else {
+        return BTreeSet::new();
+    };
+    let body = &source[start..];
+    let end = body.find("\n}\n").unwrap_or(body.len());
+    body[..end]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fn "))
+        .filter_map(|rest| rest.split(['(', '<']).next())
+        .map(str::to_owned)
+        .collect()
+}
