@@ -278,7 +278,7 @@ def load_framework_files(rep, fw_dir):
             continue
         reqs = set()
         for r in doc.get("requirements") or []:
-            if isinstance(r, dict) and "id" in r:
+            if isinstance(r, dict) and "id" in r and r.get("kind") != "group":
                 reqs.add(str(r["id"]))
         result[str(doc["id"])] = reqs
     return result
