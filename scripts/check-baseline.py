@@ -470,6 +470,14 @@ def check_controls(rep, content, domains, nist, fw_files):
                 seen.add((fw, req))
                 check_requirement_id(rep, path, mp, ident, fw, req, nist, fw_files, warned)
                 controls[ident]["mappings"].append((fw, str(req), rel))
+            equals = {}
+            for fw, req, rel in controls[ident]["mappings"]:
+                if rel in ("equal-to", "equivalent-to"):
+                    equals.setdefault(fw, []).append(req)
+            for fw, reqs in equals.items():
+                if len(reqs) > 1:
+                    rep.error(where(path, c, ident), f"equal to several {fw} requirements {reqs}: equal-to is "
+                              "one-to-one; use superset-of for requirements the control covers fully")
             distinct = {fw for fw, _, rel in controls[ident]["mappings"]
                         if fw in REQUIRED_FRAMEWORKS and rel != "no-relationship"}
             if len(distinct) < 4:
