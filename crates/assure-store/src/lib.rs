@@ -27,6 +27,8 @@ mod objects;
 pub mod postgres;
 pub mod sqlite;
 pub mod story;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -157,6 +159,16 @@ pub enum Backend {
 /// [`story`] exercises every method on both.
 pub trait Store: Clone + Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// Whether `assure init` (or a first `serve`) has set this database up, with or without content.
+    fn is_initialised(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Records that the database is set up; `demo` says whether the demo programme was asked for.
+    fn mark_initialised(
+        &self,
+        actor: &Actor,
+        demo: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Whether a programme has been imported into this database.
     fn is_loaded(&self) -> impl Future<Output = Result<bool>> + Send;

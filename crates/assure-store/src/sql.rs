@@ -417,6 +417,49 @@ impl crate::Store for SqlStore {
         DIALECT.backend
     }
 
+    async fn is_initialised(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'initialised_at'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn mark_initialised(&self, actor: &Actor, demo: bool) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let at = assure_domain::audit::format_instant(now());
+        let inserted = sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('initialised_at', $1) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            let mut audit = AuditWriter::new(actor);
+            audit
+                .append(
+                    &mut tx,
+                    AuditEvent {
+                        actor: actor.0.clone(),
+                        tenant: None,
+                        action: if demo {
+                            "database.init-demo"
+                        } else {
+                            "database.init"
+                        }
+                        .to_owned(),
+                        object_kind: "database".to_owned(),
+                        object_id: "assure".to_owned(),
+                        state_digest: None,
+                    },
+                )
+                .await?;
+            audit.finish(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn is_loaded(&self) -> Result<bool> {
         let row = sqlx::query("SELECT value FROM meta WHERE key = 'programme_loaded_at'")
             .fetch_optional(&self.pool)

@@ -42,7 +42,7 @@ async fn story_on_sqlite() {
 
 #[tokio::test]
 async fn story_on_postgres() {
-    let Some(db) = assure_store_test_pg::fresh_database().await else {
+    let Some(db) = assure_store::testing::fresh_database().await else {
         return;
     };
     let store = PgStore::connect(&db.url).await.expect("connect");
@@ -62,8 +62,4 @@ async fn story_on_postgres() {
     );
     drop(store);
     db.drop_database().await;
-}
-
-mod assure_store_test_pg {
-    include!("common/postgres.rs");
 }

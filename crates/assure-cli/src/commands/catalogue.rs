@@ -1,0 +1,242 @@
+//! `assure controls` and `assure frameworks`: the baseline and its coverage of external frameworks.
+
+use assure_domain::coverage::coverage;
+use assure_domain::framework::display_requirement_id;
+use assure_store::{ControlQuery, ControlSort, MappingFilter, Store};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use super::require_initialised;
+use crate::Failure;
+use crate::output::{OutputArgs, Rows};
+
+#[derive(Debug, Subcommand)]
+pub enum ControlsCommand {
+    /// List controls, in baseline order unless sorted.
+    List(ListControls),
+    /// Show one control with its mappings.
+    Show(ShowControl),
+}
+
+#[derive(Debug, Args)]
+pub struct ListControls {
+    /// Only controls of this domain (e.g. IAM).
+    #[arg(long)]
+    domain: Option<String>,
+    /// Only controls whose id, title or statement contains this text (any case).
+    #[arg(long)]
+    search: Option<String>,
+    /// Sort by this column.
+    #[arg(long, value_enum, default_value = "baseline")]
+    sort: SortBy,
+    /// Reverse the order.
+    #[arg(long)]
+    desc: bool,
+    /// At most this many controls.
+    #[arg(long)]
+    limit: Option<u32>,
+    /// Skip this many controls first.
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SortBy {
+    Baseline,
+    Id,
+    Title,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowControl {
+    /// Control id, e.g. IAM-01.
+    id: String,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FrameworksCommand {
+    /// List the frameworks the baseline maps to.
+    List(OutputOnly),
+    /// How much of FRAMEWORK the baseline covers: covered, partly covered, not covered, per requirement.
+    Coverage(CoverageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutputOnly {
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Framework id, e.g. iso27001-2022 (see `assure frameworks list`).
+    framework: String,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+pub async fn controls<S: Store>(store: &S, command: ControlsCommand) -> Result<(), Failure> {
+    require_initialised(store).await?;
+    match command {
+        ControlsCommand::List(a) => {
+            if let Some(d) = &a.domain
+                && !store
+                    .list_domains()
+                    .await?
+                    .iter()
+                    .any(|x| x.id.as_str() == d)
+            {
+                return Err(Failure::Input(format!(
+                    "unknown domain {d:?}: see `assure controls list` for the domains"
+                )));
+            }
+            let page = store
+                .list_controls(&ControlQuery {
+                    domain: a.domain.as_deref().map(Into::into),
+                    search: a.search.clone(),
+                    sort: match a.sort {
+                        SortBy::Baseline => ControlSort::Baseline,
+                        SortBy::Id => ControlSort::Id,
+                        SortBy::Title => ControlSort::Title,
+                    },
+                    descending: a.desc,
+                    limit: a.limit.map(i64::from),
+                    offset: i64::from(a.offset),
+                })
+                .await?;
+            a.out.emit(&page.items, || Rows {
+                header: vec!["id", "domain", "title"],
+                rows: page
+                    .items
+                    .iter()
+                    .map(|c| vec![c.id.to_string(), c.domain.to_string(), c.title.clone()])
+                    .collect(),
+            })
+        }
+        ControlsCommand::Show(a) => {
+            let control = store
+                .get_control(&a.id.as_str().into())
+                .await?
+                .ok_or_else(|| Failure::Input(format!("unknown control {:?}", a.id)))?;
+            let mappings = store
+                .list_mappings(&MappingFilter {
+                    control: Some(control.id.clone()),
+                    ..MappingFilter::default()
+                })
+                .await?;
+            let value = json!({ "control": control, "mappings": mappings });
+            a.out.emit(&value, || {
+                let mut rows = vec![
+                    vec!["id".to_owned(), control.id.to_string()],
+                    vec!["domain".to_owned(), control.domain.to_string()],
+                    vec!["title".to_owned(), control.title.clone()],
+                    vec!["statement".to_owned(), control.statement.clone()],
+                    vec!["test procedure".to_owned(), control.test_procedure.clone()],
+                    vec!["evidence".to_owned(), control.evidence.join("\n")],
+                ];
+                for m in &mappings {
+                    rows.push(vec![
+                        format!("maps to {}", m.framework),
+                        format!(
+                            "{} ({}){}",
+                            display_requirement_id(&m.framework, &m.requirement),
+                            m.relationship.as_str(),
+                            if m.rationale.is_empty() {
+                                String::new()
+                            } else {
+                                format!(": {}", m.rationale)
+                            }
+                        ),
+                    ]);
+                }
+                Rows {
+                    header: vec!["field", "value"],
+                    rows,
+                }
+            })
+        }
+    }
+}
+
+pub async fn frameworks<S: Store>(store: &S, command: FrameworksCommand) -> Result<(), Failure> {
+    require_initialised(store).await?;
+    let frameworks = store.list_frameworks().await?;
+    match command {
+        FrameworksCommand::List(a) => a.out.emit(&frameworks, || Rows {
+            header: vec!["id", "name", "version", "publisher"],
+            rows: frameworks
+                .iter()
+                .map(|f| {
+                    vec![
+                        f.id.to_string(),
+                        f.name.clone(),
+                        f.version.clone(),
+                        f.publisher.clone(),
+                    ]
+                })
+                .collect(),
+        }),
+        FrameworksCommand::Coverage(a) => {
+            let Some(framework) = frameworks.iter().find(|f| f.id.as_str() == a.framework) else {
+                let known: Vec<_> = frameworks.iter().map(|f| f.id.to_string()).collect();
+                return Err(Failure::Input(format!(
+                    "unknown framework {:?}; known: {}",
+                    a.framework,
+                    known.join(", ")
+                )));
+            };
+            let requirements = store.list_requirements(&framework.id).await?;
+            let mappings = store
+                .list_mappings(&MappingFilter {
+                    framework: Some(framework.id.clone()),
+                    ..MappingFilter::default()
+                })
+                .await?;
+            let c = coverage(&requirements, &mappings);
+            let summary = format!(
+                "{}: {} requirements; {} covered, {} partly covered, {} not covered ({:.1}% covered or partly)\n",
+                framework.name,
+                c.total(),
+                c.covered,
+                c.partly_covered,
+                c.not_covered,
+                c.covered_or_partly_percent()
+            );
+            let value = json!({
+                "framework": framework.id,
+                "total": c.total(),
+                "covered": c.covered,
+                "partly_covered": c.partly_covered,
+                "not_covered": c.not_covered,
+                "covered_or_partly_percent": c.covered_or_partly_percent(),
+                "requirements": c.requirements,
+            });
+            if a.out.format == crate::output::Format::Table && a.out.output.is_none() {
+                eprint!("{summary}");
+            }
+            a.out.emit(&value, || Rows {
+                header: vec!["requirement", "title", "status", "controls"],
+                rows: c
+                    .requirements
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            display_requirement_id(&framework.id, &r.requirement),
+                            r.title.clone(),
+                            r.status.as_str().to_owned(),
+                            r.contributors
+                                .iter()
+                                .map(|(c, rel)| format!("{c} ({})", rel.as_str()))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ]
+                    })
+                    .collect(),
+            })
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Where Assure keeps its data: flags shared by every command, each with an environment variable.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Folder for the SQLite database and the provider's signing key.
+    #[arg(long, global = true, env = "ASSURE_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DATA_DIR/assure.db].
+    #[arg(long, global = true, env = "ASSURE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The provider's Ed25519 signing key (64 hex digits), created when missing
+    /// [default: DATA_DIR/keys/provider-ed25519.key].
+    #[arg(long, global = true, env = "ASSURE_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "ASSURE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("assure.db").display()))
+    }
+
+    pub fn signing_key(&self) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("provider-ed25519.key"))
+    }
+
+    /// Creates the data folder when the database lives in it.
+    pub fn ensure_data_dir(&self) -> std::io::Result<()> {
+        if self.database_url.is_none() {
+            std::fs::create_dir_all(&self.data_dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// Logs go to stderr; `ASSURE_LOG` (or `RUST_LOG`) filters them, default `info`.
+pub fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ASSURE_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("warn,assure=info,assure_server=info")
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match settings.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

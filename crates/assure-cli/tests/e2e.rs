@@ -1,0 +1,392 @@
+//! End-to-end tests that drive the real `assure` binary (and the server it starts) on SQLite, and on
+//! PostgreSQL when the test command provides one.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+/// One database for one test: SQLite in a temporary folder, or a fresh PostgreSQL database.
+struct Db {
+    dir: tempfile::TempDir,
+    pg: Option<assure_store::testing::TestDatabase>,
+    rt: tokio::runtime::Runtime,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    fn new(backend: Backend) -> Option<Self> {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(rt.block_on(assure_store::testing::fresh_database())?),
+        };
+        Some(Self {
+            dir: tempfile::tempdir().expect("tempdir"),
+            pg,
+            rt,
+        })
+    }
+
+    fn url(&self) -> String {
+        match &self.pg {
+            Some(pg) => pg.url.clone(),
+            None => format!("sqlite://{}", self.dir.path().join("assure.db").display()),
+        }
+    }
+
+    fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn public_key(&self) -> PathBuf {
+        self.dir.path().join("keys/provider-ed25519.key.pub")
+    }
+
+    fn assure(&self) -> Command {
+        let mut c = Command::cargo_bin("assure").expect("binary");
+        c.env("ASSURE_DATA_DIR", self.data_dir())
+            .env("ASSURE_DATABASE_URL", self.url())
+            .env_remove("ASSURE_SIGNING_KEY")
+            .env("ASSURE_LOG", "warn");
+        c
+    }
+
+    /// Runs `assure ARGS`, returning (exit code, stdout, stderr).
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.assure().args(args).output().expect("run assure");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn init(&self) {
+        let (code, _, err) = self.run(&["init"]);
+        assert_eq!(code, 0, "init failed: {err}");
+    }
+
+    /// Executes SQL directly against the database, as an attacker with database access would.
+    fn tamper(&self, statements: &[&str]) {
+        let url = self.url();
+        self.rt.block_on(async {
+            if url.starts_with("sqlite:") {
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+                for s in statements {
+                    sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                        .execute(&pool)
+                        .await
+                        .expect(s);
+                }
+                pool.close().await;
+            } else {
+                let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+                for s in statements {
+                    sqlx::query(sqlx::AssertSqlSafe(s.to_string()))
+                        .execute(&pool)
+                        .await
+                        .expect(s);
+                }
+                pool.close().await;
+            }
+        });
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(pg) = self.pg.take() {
+            self.rt.block_on(pg.drop_database());
+        }
+    }
+}
+
+/// A running `assure serve`, stopped on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &Db) -> Self {
+        let mut child = db
+            .assure()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .expect("read stderr");
+            if let Some(url) = line.strip_prefix("assure listening on ") {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, base }
+    }
+
+    fn get(&self, path: &str) -> (u16, String, Value) {
+        let resp = reqwest::blocking::get(format!("{}{path}", self.base)).expect("request");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = resp.text().expect("body");
+        (
+            status,
+            content_type,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { if let Some(db) = super::Db::new(super::Backend::Sqlite) { super::$name(db) } })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { if let Some(db) = super::Db::new(super::Backend::Postgres) { super::$name(db) } })*
+        }
+    };
+}
+
+on_both_backends!(
+    controls_in_json_agree_between_the_cli_and_the_api,
+    the_api_answers_errors_as_problem_json,
+    an_edited_audit_field_is_named,
+    a_deleted_audit_row_is_named,
+    swapped_audit_rows_are_named,
+    a_truncated_chain_is_caught_by_its_checkpoint,
+    a_business_row_changed_behind_assures_back_is_named,
+    a_tenant_export_verifies_offline_and_holds_only_that_tenant,
+    coverage_of_iso_and_soc2_is_at_least_85_percent,
+);
+
+fn controls_in_json_agree_between_the_cli_and_the_api(db: Db) {
+    let server = Server::start(&db);
+    let (status, _, _) = server.get("/healthz");
+    assert_eq!(status, 200);
+    let (status, _, _) = server.get("/readyz");
+    assert_eq!(
+        status, 200,
+        "a first start on an empty database serves the demo"
+    );
+    let (code, cli, err) = db.run(&["controls", "list", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let cli: Value = serde_json::from_str(&cli).expect("CLI prints JSON");
+    let (status, _, api) = server.get("/api/v1/controls?limit=1000");
+    assert_eq!(status, 200);
+    assert_eq!(
+        api["items"], cli,
+        "the CLI and the API list the same controls"
+    );
+    assert!(
+        cli.as_array().is_some_and(|a| a.len() >= 80),
+        "the demo has its baseline"
+    );
+    assert_eq!(
+        api["total"].as_u64(),
+        cli.as_array().map(|a| a.len() as u64)
+    );
+    let (status, _, page) = server.get("/api/v1/controls?limit=5&offset=5&sort=-id");
+    assert_eq!(status, 200);
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
+    let (_, _, tenants) = server.get("/api/v1/tenants");
+    assert_eq!(tenants["total"], 6);
+}
+
+fn the_api_answers_errors_as_problem_json(db: Db) {
+    let server = Server::start(&db);
+    let (status, content_type, body) = server.get("/api/v1/controls/NOPE-99");
+    assert_eq!(status, 404);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(body["status"], 404);
+    let (status, _, body) = server.get("/api/v1/controls?limit=lots");
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "limit");
+    let (status, _, body) = server.get("/api/v1/frameworks/nope/coverage");
+    assert_eq!(status, 404, "{body}");
+}
+
+/// Runs `audit verify`, expecting exit 1 with `needle` in its message.
+fn assert_verify_names(db: &Db, needle: &str) {
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 1, "verify must fail: {out}{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
+fn an_edited_audit_field_is_named(db: Db) {
+    db.init();
+    assert_eq!(
+        db.run(&["audit", "verify"]).0,
+        0,
+        "an untouched trail verifies"
+    );
+    db.tamper(&[
+        "UPDATE audit_log SET actor = 'mallory' WHERE chain = 'tenant:northbank' AND seq = 2",
+    ]);
+    assert_verify_names(&db, "chain tenant:northbank: record 2 was altered");
+}
+
+fn a_deleted_audit_row_is_named(db: Db) {
+    db.init();
+    db.tamper(&["DELETE FROM audit_log WHERE chain = 'provider' AND seq = 7"]);
+    assert_verify_names(&db, "chain provider: record 8 found where record 7 was due");
+}
+
+fn swapped_audit_rows_are_named(db: Db) {
+    db.init();
+    db.tamper(&[
+        "UPDATE audit_log SET seq = -1 WHERE chain = 'provider' AND seq = 3",
+        "UPDATE audit_log SET seq = 3 WHERE chain = 'provider' AND seq = 4",
+        "UPDATE audit_log SET seq = 4 WHERE chain = 'provider' AND seq = -1",
+    ]);
+    assert_verify_names(&db, "chain provider: record 3 was altered");
+}
+
+fn a_truncated_chain_is_caught_by_its_checkpoint(db: Db) {
+    db.init();
+    // A careful attacker removes the tail and rewinds the head; only the signed checkpoint remembers.
+    db.tamper(&[
+        "DELETE FROM audit_log WHERE chain = 'tenant:northbank' AND seq > 2",
+        "UPDATE audit_heads SET seq = 2, hash = (SELECT hash FROM audit_log WHERE chain = 'tenant:northbank' AND seq = 2) WHERE chain = 'tenant:northbank'",
+    ]);
+    assert_verify_names(
+        &db,
+        "chain tenant:northbank: truncated: a checkpoint vouches for record",
+    );
+}
+
+fn a_business_row_changed_behind_assures_back_is_named(db: Db) {
+    db.init();
+    db.tamper(&["UPDATE controls SET title = 'Nothing to see here' WHERE id = 'IAM-01'"]);
+    assert_verify_names(&db, "control IAM-01 was changed outside Assure");
+}
+
+fn a_tenant_export_verifies_offline_and_holds_only_that_tenant(db: Db) {
+    db.init();
+    let file = db.data_dir().join("northbank-audit.json");
+    let file_arg = file.display().to_string();
+    let (code, _, err) = db.run(&["audit", "export", "--tenant", "northbank", "-o", &file_arg]);
+    assert_eq!(code, 0, "{err}");
+    let export: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("export")).expect("json");
+    let records = export["records"].as_array().expect("records");
+    assert!(!records.is_empty());
+    let text = serde_json::to_string(records).expect("json");
+    for other in [
+        "brightpath",
+        "mercyvale",
+        "kestrel-telecom",
+        "lionrock",
+        "ravensberg",
+    ] {
+        assert!(
+            !text.contains(other),
+            "the export of northbank mentions {other}"
+        );
+    }
+    assert!(
+        records
+            .iter()
+            .all(|r| r["chain"] == "tenant:northbank" && r["event"]["tenant"] == "northbank")
+    );
+
+    // Offline: only the export and the public key, no database.
+    let key = db.public_key().display().to_string();
+    let offline = Command::cargo_bin("assure")
+        .expect("binary")
+        .args(["audit", "verify-export", &file_arg, "--public-key", &key])
+        .env("ASSURE_DATABASE_URL", "postgres://nowhere.invalid/none")
+        .output()
+        .expect("run");
+    assert_eq!(
+        offline.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&offline.stderr)
+    );
+
+    let mut forged = export.clone();
+    forged["records"][0]["event"]["actor"] = Value::String("mallory".into());
+    let forged_file = db.data_dir().join("forged.json");
+    std::fs::write(&forged_file, forged.to_string()).expect("write");
+    let (code, _, err) = db.run(&[
+        "audit",
+        "verify-export",
+        &forged_file.display().to_string(),
+        "--public-key",
+        &key,
+    ]);
+    assert_eq!(code, 1, "a forged export fails: {err}");
+    assert!(err.contains("record 1 was altered"), "{err}");
+}
+
+fn coverage_of_iso_and_soc2_is_at_least_85_percent(db: Db) {
+    db.init();
+    for framework in ["iso27001-2022", "soc2"] {
+        let (code, out, err) = db.run(&["frameworks", "coverage", framework, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).expect("json");
+        let pct = v["covered_or_partly_percent"].as_f64().unwrap_or(0.0);
+        assert!(pct >= 85.0, "{framework}: {pct:.1}% covered or partly");
+        let total = v["total"].as_u64().unwrap_or(0);
+        let sum = ["covered", "partly_covered", "not_covered"]
+            .iter()
+            .map(|k| v[k].as_u64().unwrap_or(0))
+            .sum::<u64>();
+        assert_eq!(
+            sum, total,
+            "{framework}: counts add up to the framework's size"
+        );
+    }
+}
+
+#[test]
+fn usage_and_input_errors_exit_2() {
+    let db = Db::new(Backend::Sqlite).expect("sqlite");
+    assert_eq!(
+        db.run(&["controls", "list", "--format", "yaml"]).0,
+        2,
+        "a bad flag value"
+    );
+    let (code, _, err) = db.run(&["controls", "list"]);
+    assert_eq!(code, 2, "an empty database");
+    assert!(err.contains("assure init"), "{err}");
+    db.init();
+    let (code, _, err) = db.run(&["frameworks", "coverage", "iso27001-2013"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown framework \"iso27001-2013\""), "{err}");
+    let (code, _, err) = db.run(&["init"]);
+    assert_eq!(code, 2, "a second init is refused");
+    assert!(err.contains("already set up"), "{err}");
+    let (code, out, _) = db.run(&["tenants", "show", "northbank", "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("field,value\n"), "{out}");
+}

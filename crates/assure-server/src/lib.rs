@@ -1,0 +1,98 @@
+//! Assure's HTTP server: `/healthz`, `/readyz` and the JSON API under `/api/v1`.
+//!
+//! Architecture invariant: handlers reach data only through [`assure_store::Store`] methods, passing the
+//! caller's [`assure_store::TenantScope`]; no SQL lives here.
+
+mod api;
+mod problem;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use assure_store::Store;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use problem::Problem;
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState<S> {
+    pub store: S,
+    ready: AtomicBool,
+}
+
+impl<S> AppState<S> {
+    pub fn new(store: S) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// Marks the server ready to take traffic (the store is migrated and the programme loaded).
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+}
+
+/// The whole application router.
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz::<S>))
+        .nest("/api/v1", api::routes::<S>())
+        .with_state(state)
+        .layer(CatchPanicLayer::new())
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn readyz<S: Store>(
+    axum::extract::State(state): axum::extract::State<Arc<AppState<S>>>,
+) -> (StatusCode, &'static str) {
+    if !state.ready.load(Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting");
+    }
+    match state.store.is_initialised().await {
+        Ok(true) => (StatusCode::OK, "ready"),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "database not initialised"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Serves `router` on `listener` until ctrl-c or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
