@@ -15,6 +15,8 @@ const DIALECT: sql::Dialect = sql::Dialect {
     for_update: " FOR UPDATE",
 };
 
+// The same SQL implementation, compiled with this backend's types (see `sql.rs`).
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 

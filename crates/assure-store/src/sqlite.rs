@@ -17,6 +17,8 @@ const DIALECT: sql::Dialect = sql::Dialect {
     for_update: "",
 };
 
+// The same SQL implementation, compiled with this backend's types (see `sql.rs`).
+#[allow(clippy::duplicate_mod)]
 #[path = "sql.rs"]
 mod sql;
 
