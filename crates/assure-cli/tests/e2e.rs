@@ -390,3 +390,43 @@ fn usage_and_input_errors_exit_2() {
     assert_eq!(code, 0);
     assert!(out.starts_with("field,value\n"), "{out}");
 }
+
+#[test]
+fn broken_content_is_refused_with_file_line_and_id_and_writes_nothing() {
+    let db = Db::new(Backend::Sqlite).expect("sqlite");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assure-content/tests/fixtures/mini");
+    let content = db.data_dir().join("content");
+    copy_dir(&fixture, &content);
+    let iam = content.join("baseline/IAM.yaml");
+    let text = std::fs::read_to_string(&iam).expect("read");
+    std::fs::write(
+        &iam,
+        text.replace("requirement: A.8.5,", "requirement: A.9.4.2,"),
+    )
+    .expect("write");
+    let (code, _, err) = db.run(&["init", "--content", &content.display().to_string()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("baseline/IAM.yaml:12: [A.9.4.2]"), "{err}");
+    let (code, _, err) = db.run(&["controls", "list"]);
+    assert_eq!(code, 2, "nothing was written: {err}");
+    assert!(err.contains("the database is empty"), "{err}");
+    std::fs::write(&iam, text).expect("restore");
+    let (code, _, err) = db.run(&["init", "--content", &content.display().to_string()]);
+    assert_eq!(code, 0, "the repaired content loads: {err}");
+    let (_, out, _) = db.run(&["controls", "list", "--format", "csv"]);
+    assert_eq!(out.lines().count(), 3, "{out}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
