@@ -642,7 +642,7 @@ def check_tenants(rep, content, regions, services):
     ids = []
     for t in doc.get("tenants") or []:
         ident = t.get("id") if isinstance(t, dict) else None
-        if not check_keys(rep, path, t, ["id", "legal_name", "industry", "contract_ref", "processing_role",
+        if not check_keys(rep, path, t, ["id", "legal_name", "industry", "contract_ref", "processing_role", "tier",
                                          "regions", "contacts", "services", "frameworks", "users"],
                           ["nda_signed"], ident=ident, what="tenant"):
             if not isinstance(t, dict) or "id" not in t:

@@ -11,7 +11,7 @@ use assure_domain::responsibility::{
 };
 use assure_domain::service::{Direction, Region, Service, ServiceModel, ServiceOption};
 use assure_domain::tenant::{
-    AssessorFirm, Contact, ContactRole, ProcessingRole, ServiceUse, Tenant,
+    AssessorFirm, AssuranceTier, Contact, ContactRole, ProcessingRole, ServiceUse, Tenant,
 };
 use assure_domain::user::{Affiliation, Role, User};
 use serde::Deserialize;
@@ -225,6 +225,8 @@ struct RawTenant {
     #[serde(default)]
     contract_ref: Option<String>,
     processing_role: String,
+    #[serde(default)]
+    tier: Option<String>,
     #[serde(default)]
     nda_signed: Option<String>,
     #[serde(default)]
@@ -716,6 +718,24 @@ pub fn assemble(files: &[ContentFile]) -> Result<Programme, ContentError> {
                 );
                 continue;
             };
+            let tier = match t.tier.as_deref() {
+                None => None,
+                Some(name) => match AssuranceTier::parse(name) {
+                    Some(tier) => Some(tier),
+                    None => {
+                        a.problem(
+                            file,
+                            &t.id,
+                            name,
+                            format!(
+                                "tenant {}: tier {name:?} is not self-attestation, third-party-assessment or managed-assurance",
+                                t.id
+                            ),
+                        );
+                        continue;
+                    }
+                },
+            };
             let nda_signed = match &t.nda_signed {
                 None => None,
                 Some(d) => match time::Date::parse(
@@ -762,6 +782,7 @@ pub fn assemble(files: &[ContentFile]) -> Result<Programme, ContentError> {
                 industry: t.industry,
                 contract_ref: t.contract_ref,
                 processing_role,
+                tier,
                 nda_signed,
                 regions: t.regions.into_iter().map(Into::into).collect(),
                 contacts,

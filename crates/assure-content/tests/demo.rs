@@ -257,3 +257,30 @@ fn every_800_53_id_used_exists_in_nists_catalog() {
         );
     }
 }
+
+#[test]
+fn demo_tenants_span_tiers_regions_industries_and_roles() {
+    let p = demo();
+    let tiers: BTreeSet<_> = p.tenants.iter().filter_map(|t| t.tier).collect();
+    assert_eq!(tiers.len(), 3, "every assurance tier has a demo customer");
+    let roles: BTreeSet<_> = p.tenants.iter().map(|t| t.processing_role).collect();
+    assert_eq!(roles.len(), 3, "controller, processor and joint controller");
+    let industries: BTreeSet<_> = p.tenants.iter().map(|t| t.industry.as_str()).collect();
+    assert_eq!(industries.len(), 6);
+    let countries: BTreeSet<_> = p
+        .tenants
+        .iter()
+        .flat_map(|t| &t.regions)
+        .filter_map(|r| p.regions.iter().find(|x| &x.id == r))
+        .map(|r| r.country.as_str())
+        .collect();
+    for c in ["US", "GB", "SG", "AU"] {
+        assert!(countries.contains(c), "a tenant in {c}: {countries:?}");
+    }
+    assert!(
+        countries
+            .iter()
+            .any(|c| ["DE", "IE", "FR", "NL"].contains(c)),
+        "a tenant in the EU: {countries:?}"
+    );
+}

@@ -6,7 +6,7 @@ use time::Date;
 use crate::{AssessorFirmId, FrameworkId, OptionId, RegionId, ServiceId, TenantId, UserId};
 
 /// The customer's role under GDPR for the personal data it puts in the cloud.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProcessingRole {
     Controller,
@@ -27,6 +27,38 @@ impl ProcessingRole {
 
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+}
+
+/// The assurance tier a customer chose; it decides who answers, tests and signs (CSA STAR's levels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssuranceTier {
+    /// The customer's compliance officer answers and signs.
+    SelfAttestation,
+    /// An assessor firm tests and signs.
+    ThirdPartyAssessment,
+    /// The provider monitors continuously and a provider security lead signs.
+    ManagedAssurance,
+}
+
+impl AssuranceTier {
+    pub const ALL: [AssuranceTier; 3] = [
+        Self::SelfAttestation,
+        Self::ThirdPartyAssessment,
+        Self::ManagedAssurance,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SelfAttestation => "self-attestation",
+            Self::ThirdPartyAssessment => "third-party-assessment",
+            Self::ManagedAssurance => "managed-assurance",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == value)
     }
 }
 
@@ -88,6 +120,8 @@ pub struct Tenant {
     pub industry: String,
     pub contract_ref: Option<String>,
     pub processing_role: ProcessingRole,
+    /// The tier chosen at enrolment, if one has been chosen yet.
+    pub tier: Option<AssuranceTier>,
     pub nda_signed: Option<Date>,
     pub regions: Vec<RegionId>,
     pub contacts: Vec<Contact>,

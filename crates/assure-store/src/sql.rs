@@ -12,7 +12,9 @@ use assure_domain::responsibility::{
     Assignment, OptionRule, Responsibility, ResponsibilityEntry, ServiceModelDefaults,
 };
 use assure_domain::service::{Region, Service, ServiceModel, ServiceOption};
-use assure_domain::tenant::{AssessorFirm, Contact, ProcessingRole, ServiceUse, Tenant};
+use assure_domain::tenant::{
+    AssessorFirm, AssuranceTier, Contact, ProcessingRole, ServiceUse, Tenant,
+};
 use assure_domain::user::{Affiliation, Role, User};
 use assure_domain::{ControlId, FrameworkId, ServiceId, TenantId};
 use sqlx::Row;
@@ -342,6 +344,10 @@ impl SqlStore {
                         &row.try_get::<String, _>("processing_role")?,
                         ProcessingRole::parse,
                     )?,
+                    tier: row
+                        .try_get::<Option<String>, _>("tier")?
+                        .map(|t| parse_enum("assurance tier", &t, AssuranceTier::parse))
+                        .transpose()?,
                     nda_signed: nda
                         .map(|d| {
                             time::Date::parse(&d, DATE).map_err(|e| corrupt("tenant NDA date", e))
@@ -374,11 +380,11 @@ impl SqlStore {
             .map_err(|e| corrupt("NDA date", e))?;
         let sql = if insert {
             "INSERT INTO tenants (legal_name, industry, contract_ref, processing_role, nda_signed, regions_json, \
-             contacts_json, frameworks_json, created_at, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             contacts_json, frameworks_json, created_at, tier, id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         } else {
             "UPDATE tenants SET legal_name = $1, industry = $2, contract_ref = $3, processing_role = $4, \
              nda_signed = $5, regions_json = $6, contacts_json = $7, frameworks_json = $8, created_at = \
-             COALESCE(created_at, $9) WHERE id = $10"
+             COALESCE(created_at, $9), tier = $10 WHERE id = $11"
         };
         sqlx::query(sql)
             .bind(&tenant.legal_name)
@@ -390,6 +396,7 @@ impl SqlStore {
             .bind(json(&tenant.contacts))
             .bind(json(&tenant.frameworks))
             .bind(assure_domain::audit::format_instant(now()))
+            .bind(tenant.tier.map(AssuranceTier::as_str))
             .bind(tenant.id.as_str())
             .execute(&mut **tx)
             .await?;

@@ -42,6 +42,7 @@ pub async fn run<S: Store>(store: &S, command: TenantsCommand) -> Result<(), Fai
                     "legal name",
                     "industry",
                     "role",
+                    "tier",
                     "regions",
                     "services",
                 ],
@@ -53,6 +54,7 @@ pub async fn run<S: Store>(store: &S, command: TenantsCommand) -> Result<(), Fai
                             t.legal_name.clone(),
                             t.industry.clone(),
                             t.processing_role.as_str().to_owned(),
+                            t.tier.map_or("(not chosen)", |x| x.as_str()).to_owned(),
                             t.regions
                                 .iter()
                                 .map(ToString::to_string)
@@ -84,6 +86,13 @@ pub async fn run<S: Store>(store: &S, command: TenantsCommand) -> Result<(), Fai
                     vec![
                         "processing role".to_owned(),
                         tenant.processing_role.as_str().to_owned(),
+                    ],
+                    vec![
+                        "assurance tier".to_owned(),
+                        tenant
+                            .tier
+                            .map_or("(not chosen)", |x| x.as_str())
+                            .to_owned(),
                     ],
                     vec![
                         "NDA signed".to_owned(),

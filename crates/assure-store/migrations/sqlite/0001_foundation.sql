@@ -115,6 +115,7 @@ CREATE TABLE tenants (
     industry        TEXT NOT NULL,
     contract_ref    TEXT,
     processing_role TEXT NOT NULL,
+    tier            TEXT,
     nda_signed      TEXT,
     regions_json    TEXT NOT NULL,
     contacts_json   TEXT NOT NULL,
