@@ -1,0 +1,101 @@
+//! Times the engine on one input: load and compile, read the file, parse into the store, evaluate.
+//! Prints the reference checks' counts in `pycheck.py`'s format so the bench script can compare them.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use assure_checks::pack::{self, REFERENCE_CHECKS};
+use assure_checks::{Engine, InputFormat, Overrides};
+use clap::Parser;
+
+/// Benchmark the control-test engine on one input file.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The input file.
+    input: String,
+    /// Run every built-in check instead of the 7 reference checks.
+    #[arg(long)]
+    all: bool,
+    /// Input format.
+    #[arg(long, value_enum, default_value = "native")]
+    input_format: InputFormat,
+    /// Parameter overrides, CHECK.PARAM=VALUE.
+    #[arg(long = "set")]
+    set: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    let t0 = Instant::now();
+    let mut overrides = Overrides::new();
+    for s in &args.set {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--set wants CHECK.PARAM=VALUE"))?;
+        let (c, p) = k
+            .rsplit_once('.')
+            .ok_or_else(|| anyhow::anyhow!("--set wants CHECK.PARAM=VALUE"))?;
+        overrides
+            .entry(c.to_string())
+            .or_insert_with(BTreeMap::new)
+            .insert(p.to_string(), v.to_string());
+    }
+    let sources = pack::builtin();
+    let mut engine = Engine::load(&sources, &overrides)?;
+    if !args.all {
+        let ids: Vec<String> = REFERENCE_CHECKS
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect();
+        engine = Engine::load(
+            &sources
+                .into_iter()
+                .filter(|s| {
+                    ids.iter()
+                        .any(|id| s.file.ends_with(&format!("/{id}.yaml")))
+                })
+                .collect::<Vec<_>>(),
+            &overrides,
+        )?;
+    }
+    let t_load = t0.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let bytes = std::fs::read(&args.input)?;
+    let t_read = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let store = engine.read(&bytes, args.input_format, None)?;
+    let t_parse = t.elapsed().as_secs_f64();
+    drop(bytes);
+    let t = Instant::now();
+    let results = engine.evaluate(&store);
+    let t_eval = t.elapsed().as_secs_f64();
+    let failed: usize = results.iter().filter(|r| !r.passed()).count();
+    let errors: usize = results.iter().map(|r| r.errors.len()).sum();
+    println!(
+        "  assure: {} checks, {} resources; load {t_load:.4} s, read {t_read:.3} s, parse {t_parse:.3} s, eval {t_eval:.4} s, total {:.3} s; {failed} checks failing, {errors} evaluation errors",
+        engine.checks().len(),
+        store.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let counts: Vec<String> = REFERENCE_CHECKS
+        .iter()
+        .filter_map(|(id, name)| {
+            let i = engine.checks().iter().position(|c| c.manifest.id == *id)?;
+            let r = &results[i];
+            Some(format!("{name}={}/{}", r.applicable, r.failed.len()))
+        })
+        .collect();
+    println!("  assure results: {}", counts.join(" "));
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! CLI surface (placeholder).

@@ -1,0 +1,222 @@
+//! Loads manifests into compiled checks, reads inputs with the checks' projection and evaluates every
+//! check over the resources of its type on all cores.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::cel::{self, Frame, Program, V};
+use crate::input::{self, InputError, InputFormat, ReadOptions};
+use crate::manifest::{self, LoadError, Manifest, Source};
+use crate::projection::{ProjBuilder, Projection};
+use crate::store::{Interner, Store};
+
+/// Operator overrides: check id -> parameter name -> value text.
+pub type Overrides = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A check ready to run.
+#[derive(Debug)]
+pub struct CompiledCheck {
+    /// The manifest as written.
+    pub manifest: Manifest,
+    /// The file it came from.
+    pub file: String,
+    /// Parameter values in force (defaults or overrides).
+    pub params: Vec<cel::Param>,
+    filter: Option<Program>,
+    assertion: Program,
+}
+
+/// The outcome of one check over one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Resources the selector matched.
+    pub applicable: u64,
+    /// Resources whose assertion was false (store indexes, ascending).
+    pub failed: Vec<u32>,
+    /// Resources whose filter or assertion could not be evaluated, with the reason.
+    pub errors: Vec<(u32, String)>,
+}
+
+impl CheckResult {
+    /// Passed when nothing failed and nothing errored.
+    pub fn passed(&self) -> bool {
+        self.failed.is_empty() && self.errors.is_empty()
+    }
+}
+
+/// Compiled checks plus what the reader needs to serve them.
+#[derive(Debug)]
+pub struct Engine {
+    checks: Vec<CompiledCheck>,
+    interner: Interner,
+    projection: Projection,
+}
+
+fn compile_expr(
+    src: &Source,
+    key: &str,
+    expr: &str,
+    compiler: &mut cel::Compiler<'_>,
+) -> Result<Program, LoadError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = manifest::locate(&src.text, key, expr, offset);
+        LoadError {
+            file: src.file.clone(),
+            line: Some(line),
+            column: Some(column),
+            message: format!("in {key}: {message}"),
+        }
+    };
+    let ast = cel::parse(expr).map_err(|e| at(e.at, format!("syntax error: {}", e.message)))?;
+    compiler
+        .compile_bool(&ast)
+        .map_err(|e| at(e.at, format!("type error: {}", e.message)))
+}
+
+impl Engine {
+    /// Parses, type-checks and compiles every manifest; any error stops the load.
+    pub fn load(sources: &[Source], overrides: &Overrides) -> Result<Engine, LoadError> {
+        let mut interner = Interner::default();
+        let mut proj = ProjBuilder::default();
+        let mut checks = Vec::with_capacity(sources.len());
+        let mut ids = BTreeSet::new();
+        let no_overrides = BTreeMap::new();
+        for src in sources {
+            let m = manifest::parse(src)?;
+            if !ids.insert(m.id.clone()) {
+                return Err(LoadError::file(
+                    &src.file,
+                    format!("duplicate check id '{}'", m.id),
+                ));
+            }
+            let params = manifest::bind_params(&m, overrides.get(&m.id).unwrap_or(&no_overrides))
+                .map_err(|e| LoadError::file(&src.file, e))?;
+            let mut compiler = cel::Compiler::new(&mut interner, &mut proj, &params);
+            let filter = match &m.resource.filter {
+                Some(f) => Some(compile_expr(src, "filter", f, &mut compiler)?),
+                None => None,
+            };
+            let assertion = compile_expr(src, "assert", &m.assertion, &mut compiler)?;
+            interner.intern(&m.resource.ty);
+            checks.push(CompiledCheck {
+                manifest: m,
+                file: src.file.clone(),
+                params,
+                filter,
+                assertion,
+            });
+        }
+        for id in overrides.keys() {
+            if !ids.contains(id) {
+                return Err(LoadError::file(
+                    "--set",
+                    format!("no loaded check has the id '{id}'"),
+                ));
+            }
+        }
+        Ok(Engine {
+            checks,
+            interner,
+            projection: proj.build(),
+        })
+    }
+
+    /// The compiled checks, in load order.
+    pub fn checks(&self) -> &[CompiledCheck] {
+        &self.checks
+    }
+
+    /// Keeps only the checks whose id is in `ids` (the projection stays that of all loaded checks).
+    pub fn retain(&mut self, ids: &[String]) {
+        self.checks
+            .retain(|c| ids.iter().any(|i| *i == c.manifest.id));
+    }
+
+    /// The fields the loaded checks can reach.
+    pub fn projection(&self) -> &Projection {
+        &self.projection
+    }
+
+    /// Reads an input into a store for these checks. `now` overrides the snapshot time (nanoseconds).
+    pub fn read(
+        &self,
+        bytes: &[u8],
+        format: InputFormat,
+        now: Option<i64>,
+    ) -> Result<Store, InputError> {
+        input::read(
+            bytes,
+            format,
+            self.interner.clone(),
+            &ReadOptions {
+                projection: &self.projection,
+                now,
+            },
+        )
+    }
+
+    /// Evaluates every check; results are in check order.
+    pub fn evaluate(&self, store: &Store) -> Vec<CheckResult> {
+        self.checks
+            .par_iter()
+            .map(|c| evaluate_check(c, store))
+            .collect()
+    }
+}
+
+const CHUNK: usize = 8192;
+
+fn evaluate_check(check: &CompiledCheck, store: &Store) -> CheckResult {
+    let targets = store.of_type(&check.manifest.resource.ty);
+    let slots = check
+        .assertion
+        .slots
+        .max(check.filter.as_ref().map_or(0, |f| f.slots));
+    targets
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut out = CheckResult::default();
+            let mut frame = Frame {
+                store,
+                r: V::Null,
+                locals: vec![V::Null; slots],
+            };
+            for &res in chunk {
+                frame.r = V::Node(store.root(res));
+                if let Some(f) = &check.filter {
+                    match (f.code)(&mut frame) {
+                        V::Bool(true) => {}
+                        V::Bool(false) => continue,
+                        V::Err(e) => {
+                            out.applicable += 1;
+                            out.errors.push((res, format!("filter: {e}")));
+                            continue;
+                        }
+                        other => {
+                            out.applicable += 1;
+                            out.errors
+                                .push((res, format!("filter gave {}", other.display(store))));
+                            continue;
+                        }
+                    }
+                }
+                out.applicable += 1;
+                match (check.assertion.code)(&mut frame) {
+                    V::Bool(true) => {}
+                    V::Bool(false) => out.failed.push(res),
+                    V::Err(e) => out.errors.push((res, e.to_string())),
+                    other => out
+                        .errors
+                        .push((res, format!("assertion gave {}", other.display(store)))),
+                }
+            }
+            out
+        })
+        .reduce(CheckResult::default, |mut a, b| {
+            a.applicable += b.applicable;
+            a.failed.extend(b.failed);
+            a.errors.extend(b.errors);
+            a
+        })
+}
