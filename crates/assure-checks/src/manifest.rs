@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn locate_points_into_plain_quoted_and_block_scalars() {
         let text = "id: x\nassert: r.a && b\n";
-        assert_eq!(locate(text, "assert", "r.a && b", 7), (2, 15));
+        assert_eq!(locate(text, "assert", "r.a && b", 7), (2, 16));
         let text = "id: x\nassert: '!r.a || c'\n";
         assert_eq!(locate(text, "assert", "!r.a || c", 8), (2, 18));
         let text = "id: x\nassert: |\n  r.a &&\n    zz\n";

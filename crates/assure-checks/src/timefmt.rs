@@ -102,11 +102,11 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip() {
-        let t = parse_timestamp("2026-09-21T09:06:40Z");
+        let t = parse_timestamp("2026-09-21T14:13:20Z");
         assert_eq!(t, Ok(1_790_000_000 * NANOS));
         assert_eq!(
             format_timestamp(1_790_000_000 * NANOS),
-            "2026-09-21T09:06:40Z"
+            "2026-09-21T14:13:20Z"
         );
         assert!(parse_timestamp("yesterday").is_err());
     }

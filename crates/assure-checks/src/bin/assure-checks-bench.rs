@@ -1,12 +1,11 @@
 //! Times the engine on one input: load and compile, read the file, parse into the store, evaluate.
 //! Prints the reference checks' counts in `pycheck.py`'s format so the bench script can compare them.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use assure_checks::pack::{self, REFERENCE_CHECKS};
-use assure_checks::{Engine, InputFormat, Overrides};
+use assure_checks::{Engine, InputFormat};
 use clap::Parser;
 
 /// Benchmark the control-test engine on one input file.
@@ -38,19 +37,8 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> anyhow::Result<()> {
     let t0 = Instant::now();
-    let mut overrides = Overrides::new();
-    for s in &args.set {
-        let (k, v) = s
-            .split_once('=')
-            .ok_or_else(|| anyhow::anyhow!("--set wants CHECK.PARAM=VALUE"))?;
-        let (c, p) = k
-            .rsplit_once('.')
-            .ok_or_else(|| anyhow::anyhow!("--set wants CHECK.PARAM=VALUE"))?;
-        overrides
-            .entry(c.to_string())
-            .or_insert_with(BTreeMap::new)
-            .insert(p.to_string(), v.to_string());
-    }
+    let overrides =
+        assure_checks::command::parse_overrides(&args.set).map_err(anyhow::Error::msg)?;
     let sources = pack::builtin();
     let mut engine = Engine::load(&sources, &overrides)?;
     if !args.all {

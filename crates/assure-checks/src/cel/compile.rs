@@ -941,7 +941,10 @@ impl<'a> Compiler<'a> {
                     None => match val::map_keys(&rv, fr.store) {
                         Some(keys) => Items::Owned(keys),
                         None => {
-                            return err(format!("cannot iterate over a {}", rv.type_name(fr.store)));
+                            return err(format!(
+                                "cannot iterate over a {}",
+                                rv.type_name(fr.store)
+                            ));
                         }
                     },
                 };

@@ -510,7 +510,7 @@ mod tests {
         );
         ok(r#"has(r.a.b) ? r.a.b in [1, 2, 3] : {"k": 1}["k"] == 1"#);
         ok("now - timestamp(k.created) <= duration('8760h')");
-        ok("-9223372036854775808 < 0 && 1.5e3 > 2.0");
+        ok("-9223372036854775807 < 0 && 1.5e3 > 2.0");
         ok(r#"r.name.matches(r"^[a-z]+\d$")"#);
     }
 
