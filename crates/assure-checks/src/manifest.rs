@@ -74,6 +74,9 @@ pub struct Examples {
     /// Resources the selector excludes (optional).
     #[serde(default)]
     pub not_applicable: Vec<serde_json::Value>,
+    /// Parameter overrides for the fixtures (name -> value), as an operator would `--set` them.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// One check as written.
