@@ -548,7 +548,12 @@ impl<'a> Compiler<'a> {
                     (Ty::List(x), Ty::List(y)) => Ty::List(Box::new(x.join(y))),
                     (Ty::Timestamp, Ty::Duration) | (Ty::Duration, Ty::Timestamp) => Ty::Timestamp,
                     (Ty::Duration, Ty::Duration) => Ty::Duration,
-                    (Ty::Dyn, _) | (_, Ty::Dyn) => Ty::Dyn,
+                    (Ty::Timestamp, Ty::Dyn | Ty::Temporal)
+                    | (Ty::Dyn | Ty::Temporal, Ty::Timestamp) => Ty::Timestamp,
+                    (Ty::Duration | Ty::Temporal, Ty::Dyn | Ty::Temporal)
+                    | (Ty::Dyn | Ty::Temporal, Ty::Duration) => Ty::Temporal,
+                    (Ty::Dyn, Ty::Int | Ty::Double | Ty::String | Ty::List(_) | Ty::Dyn)
+                    | (Ty::Int | Ty::Double | Ty::String | Ty::List(_), Ty::Dyn) => Ty::Dyn,
                     _ => return mismatch(),
                 };
                 let (fa, fb) = (self.value(ca), self.value(cb));
@@ -561,31 +566,31 @@ impl<'a> Compiler<'a> {
                 ))
             }
             BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-                let ty =
-                    match (op, &ta, &tb) {
-                        (BinOp::Rem, Ty::Int, Ty::Int) => Ty::Int,
-                        (BinOp::Rem, _, _) if ta.fits(&Ty::Int) && tb.fits(&Ty::Int) => Ty::Dyn,
-                        (BinOp::Rem, _, _) => return mismatch(),
-                        (_, Ty::Int, Ty::Int) => Ty::Int,
-                        (_, Ty::Double, Ty::Double) => Ty::Double,
-                        (BinOp::Sub, Ty::Timestamp, Ty::Timestamp) => Ty::Duration,
-                        (BinOp::Sub, Ty::Timestamp, Ty::Duration) => Ty::Timestamp,
-                        (BinOp::Sub, Ty::Duration, Ty::Duration) => Ty::Duration,
-                        (BinOp::Sub, Ty::Timestamp, Ty::Dyn)
-                        | (BinOp::Sub, Ty::Dyn, Ty::Timestamp) => Ty::Dyn,
-                        (BinOp::Sub, Ty::Duration, Ty::Dyn)
-                        | (BinOp::Sub, Ty::Dyn, Ty::Duration) => Ty::Duration,
-                        (_, Ty::Dyn, t) | (_, t, Ty::Dyn)
-                            if matches!(t, Ty::Dyn | Ty::Int | Ty::Double) =>
-                        {
-                            if *t == Ty::Dyn {
-                                Ty::Dyn
-                            } else {
-                                t.clone()
-                            }
+                let ty = match (op, &ta, &tb) {
+                    (BinOp::Rem, Ty::Int, Ty::Int) => Ty::Int,
+                    (BinOp::Rem, _, _) if ta.fits(&Ty::Int) && tb.fits(&Ty::Int) => Ty::Dyn,
+                    (BinOp::Rem, _, _) => return mismatch(),
+                    (_, Ty::Int, Ty::Int) => Ty::Int,
+                    (_, Ty::Double, Ty::Double) => Ty::Double,
+                    (BinOp::Sub, Ty::Timestamp, Ty::Timestamp) => Ty::Duration,
+                    (BinOp::Sub, Ty::Timestamp, Ty::Duration) => Ty::Timestamp,
+                    (BinOp::Sub, Ty::Duration, Ty::Duration) => Ty::Duration,
+                    // `ts - x` is a duration (x a timestamp) or a timestamp (x a duration).
+                    (BinOp::Sub, Ty::Timestamp, Ty::Dyn | Ty::Temporal) => Ty::Temporal,
+                    (BinOp::Sub, Ty::Dyn | Ty::Temporal, Ty::Timestamp) => Ty::Duration,
+                    (BinOp::Sub, Ty::Duration | Ty::Temporal, Ty::Dyn | Ty::Temporal)
+                    | (BinOp::Sub, Ty::Dyn | Ty::Temporal, Ty::Duration) => Ty::Temporal,
+                    (_, Ty::Dyn, t) | (_, t, Ty::Dyn)
+                        if matches!(t, Ty::Dyn | Ty::Int | Ty::Double) =>
+                    {
+                        if *t == Ty::Dyn {
+                            Ty::Dyn
+                        } else {
+                            t.clone()
                         }
-                        _ => return mismatch(),
-                    };
+                    }
+                    _ => return mismatch(),
+                };
                 let sym = op.symbol();
                 let (fa, fb) = (self.value(ca), self.value(cb));
                 Ok(Self::plain(

@@ -14,6 +14,9 @@ pub enum Ty {
     String,
     Timestamp,
     Duration,
+    /// A timestamp or a duration, not yet known which (`now - x` with `x` dynamic). Never a number, so
+    /// comparing it with an int is caught at load time.
+    Temporal,
     List(Box<Ty>),
     Map(Box<Ty>, Box<Ty>),
 }
@@ -29,6 +32,7 @@ impl fmt::Display for Ty {
             Ty::String => write!(f, "string"),
             Ty::Timestamp => write!(f, "timestamp"),
             Ty::Duration => write!(f, "duration"),
+            Ty::Temporal => write!(f, "timestamp or duration"),
             Ty::List(t) => write!(f, "list({t})"),
             Ty::Map(k, v) => write!(f, "map({k}, {v})"),
         }
@@ -52,9 +56,20 @@ impl Ty {
         }
     }
 
+    fn temporal_with(&self, other: &Ty) -> bool {
+        matches!(
+            (self, other),
+            (
+                Ty::Temporal,
+                Ty::Timestamp | Ty::Duration | Ty::Temporal | Ty::Dyn
+            ) | (Ty::Timestamp | Ty::Duration | Ty::Dyn, Ty::Temporal)
+        )
+    }
+
     /// Whether `==` between the two types can ever be true (numbers compare across int and double).
     pub fn comparable(&self, other: &Ty) -> bool {
-        self.fits(other)
+        self.temporal_with(other)
+            || self.fits(other)
             || (self.is_number() && other.is_number())
             || *self == Ty::Null
             || *other == Ty::Null
@@ -67,6 +82,9 @@ impl Ty {
 
     /// Whether `<` and friends are defined between the two types.
     pub fn orderable(&self, other: &Ty) -> bool {
+        if self.temporal_with(other) {
+            return true;
+        }
         match (self, other) {
             (Ty::Dyn, t) | (t, Ty::Dyn) => {
                 matches!(

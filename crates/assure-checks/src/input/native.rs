@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::tree::{Key, ValueSeed};
+use super::tree::{Key, StrSeed, ValueSeed};
 use super::{InputError, ReadOptions, json_lines};
 use crate::projection::Projection;
 use crate::store::{Builder, Interner, Node};
@@ -72,18 +72,14 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             match &*k {
                 "id" => {
-                    let Key(v) = map
-                        .next_value::<Key<'de>>()
-                        .map_err(|_| de::Error::custom("resource \"id\" must be a string"))?;
+                    let v = map.next_value_seed(StrSeed("the resource \"id\""))?;
                     let sym = self.b.intern("id");
                     let vs = self.b.intern(&v);
                     self.b.push(sym, Node::Str(vs));
                     id = Some(v);
                 }
                 "type" => {
-                    let Key(v) = map
-                        .next_value::<Key<'de>>()
-                        .map_err(|_| de::Error::custom("resource \"type\" must be a string"))?;
+                    let v = map.next_value_seed(StrSeed("the resource \"type\""))?;
                     let sym = self.b.intern("type");
                     let vs = self.b.intern(&v);
                     self.b.push(sym, Node::Str(vs));

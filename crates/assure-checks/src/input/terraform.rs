@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::native::TimeSeed;
-use super::tree::{Key, ValueSeed};
+use super::tree::{Key, StrSeed, ValueSeed};
 use super::{InputError, ReadOptions};
 use crate::projection::Projection;
 use crate::store::{Builder, Interner, Node};
@@ -111,9 +111,13 @@ impl PlanSeed<'_, '_> {
         let mark = self.b.mark();
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
             match &*k {
-                "address" => address = Some(map.next_value::<Key<'de>>()?.0),
-                "type" => ty = Some(map.next_value::<Key<'de>>()?.0),
-                "mode" => managed = map.next_value::<Key<'de>>()?.0 == "managed",
+                "address" => {
+                    address = Some(map.next_value_seed(StrSeed("the resource \"address\""))?)
+                }
+                "type" => ty = Some(map.next_value_seed(StrSeed("the resource \"type\""))?),
+                "mode" => {
+                    managed = map.next_value_seed(StrSeed("the resource \"mode\""))? == "managed"
+                }
                 "values" => {
                     // Read the values' fields into this resource's map directly.
                     let n = map.next_value_seed(ValueSeed {

@@ -33,6 +33,29 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// A string value, borrowed when possible; `what` names it in type errors.
+pub(crate) struct StrSeed(pub &'static str);
+
+impl<'de> DeserializeSeed<'de> for StrSeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrSeed {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a string ({})", self.0)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+}
+
 /// Reads one JSON value into the arena under a projection.
 pub(crate) struct ValueSeed<'b, 'p> {
     pub b: &'b mut Builder,
