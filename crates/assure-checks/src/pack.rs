@@ -70,3 +70,28 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Source>, LoadError> {
     out.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(out)
 }
+
+/// The manifests of the seven reference checks.
+pub fn reference() -> Vec<Source> {
+    builtin()
+        .into_iter()
+        .filter(|s| {
+            REFERENCE_CHECKS
+                .iter()
+                .any(|(id, _)| s.file.ends_with(&format!("/{id}.yaml")))
+        })
+        .collect()
+}
+
+/// The reference checks' counts as `pycheck.py` prints them: `name=applicable/failed ...`.
+pub fn reference_counts(checks: &[crate::CompiledCheck], results: &[crate::CheckResult]) -> String {
+    REFERENCE_CHECKS
+        .iter()
+        .filter_map(|(id, name)| {
+            let i = checks.iter().position(|c| c.manifest.id == *id)?;
+            let r = results.get(i)?;
+            Some(format!("{name}={}/{}", r.applicable, r.failed.len()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use assure_checks::pack::{self, REFERENCE_CHECKS};
-use assure_checks::{Engine, InputFormat};
+use assure_checks::command::parse_overrides;
+use assure_checks::{Engine, InputFormat, pack};
 use clap::Parser;
 
 /// Benchmark the control-test engine on one input file.
@@ -22,6 +22,9 @@ struct Args {
     /// Parameter overrides, CHECK.PARAM=VALUE.
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Print the failing resources of these checks, one `CHECK<TAB>RESOURCE` a line.
+    #[arg(long = "list-failing")]
+    list_failing: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -37,26 +40,13 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> anyhow::Result<()> {
     let t0 = Instant::now();
-    let overrides =
-        assure_checks::command::parse_overrides(&args.set).map_err(anyhow::Error::msg)?;
-    let sources = pack::builtin();
-    let mut engine = Engine::load(&sources, &overrides)?;
-    if !args.all {
-        let ids: Vec<String> = REFERENCE_CHECKS
-            .iter()
-            .map(|(id, _)| id.to_string())
-            .collect();
-        engine = Engine::load(
-            &sources
-                .into_iter()
-                .filter(|s| {
-                    ids.iter()
-                        .any(|id| s.file.ends_with(&format!("/{id}.yaml")))
-                })
-                .collect::<Vec<_>>(),
-            &overrides,
-        )?;
-    }
+    let overrides = parse_overrides(&args.set).map_err(anyhow::Error::msg)?;
+    let sources = if args.all {
+        pack::builtin()
+    } else {
+        pack::reference()
+    };
+    let engine = Engine::load(&sources, &overrides)?;
     let t_load = t0.elapsed().as_secs_f64();
     let t = Instant::now();
     let bytes = std::fs::read(&args.input)?;
@@ -68,22 +58,24 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let results = engine.evaluate(&store);
     let t_eval = t.elapsed().as_secs_f64();
-    let failed: usize = results.iter().filter(|r| !r.passed()).count();
+    let failing = results.iter().filter(|r| !r.passed()).count();
     let errors: usize = results.iter().map(|r| r.errors.len()).sum();
     println!(
-        "  assure: {} checks, {} resources; load {t_load:.4} s, read {t_read:.3} s, parse {t_parse:.3} s, eval {t_eval:.4} s, total {:.3} s; {failed} checks failing, {errors} evaluation errors",
+        "  assure: {} checks, {} resources; load {t_load:.4} s, read {t_read:.3} s, parse {t_parse:.3} s, eval {t_eval:.4} s, total {:.3} s; {failing} checks failing, {errors} evaluation errors",
         engine.checks().len(),
         store.len(),
         t0.elapsed().as_secs_f64()
     );
-    let counts: Vec<String> = REFERENCE_CHECKS
-        .iter()
-        .filter_map(|(id, name)| {
-            let i = engine.checks().iter().position(|c| c.manifest.id == *id)?;
-            let r = &results[i];
-            Some(format!("{name}={}/{}", r.applicable, r.failed.len()))
-        })
-        .collect();
-    println!("  assure results: {}", counts.join(" "));
+    println!(
+        "  assure results: {}",
+        pack::reference_counts(engine.checks(), &results)
+    );
+    for (c, r) in engine.checks().iter().zip(&results) {
+        if args.list_failing.contains(&c.manifest.id) {
+            for &i in &r.failed {
+                println!("{}\t{}", c.manifest.id, store.id(i));
+            }
+        }
+    }
     Ok(())
 }
