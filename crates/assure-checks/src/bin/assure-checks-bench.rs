@@ -22,6 +22,9 @@ struct Args {
     /// Parameter overrides, CHECK.PARAM=VALUE.
     #[arg(long = "set")]
     set: Vec<String>,
+    /// Run only these built-in checks (repeatable; overrides --all).
+    #[arg(long = "check")]
+    only: Vec<String>,
     /// Print the failing resources of these checks, one `CHECK<TAB>RESOURCE` a line.
     #[arg(long = "list-failing")]
     list_failing: Vec<String>,
@@ -41,12 +44,15 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let overrides = parse_overrides(&args.set).map_err(anyhow::Error::msg)?;
-    let sources = if args.all {
+    let sources = if args.all || !args.only.is_empty() {
         pack::builtin()
     } else {
         pack::reference()
     };
-    let engine = Engine::load(&sources, &overrides)?;
+    let mut engine = Engine::load(&sources, &overrides)?;
+    if !args.only.is_empty() {
+        engine.retain(&args.only);
+    }
     let t_load = t0.elapsed().as_secs_f64();
     let t = Instant::now();
     let bytes = std::fs::read(&args.input)?;
