@@ -115,10 +115,11 @@ impl Engine {
                 ));
             }
         }
+        let projection = proj.build(&mut interner);
         Ok(Engine {
             checks,
             interner,
-            projection: proj.build(),
+            projection,
         })
     }
 

@@ -1,13 +1,15 @@
 //! Which parts of each resource the loaded checks can reach. The reader keeps only those (plus `id` and
 //! `type`), so memory and parse time follow the checks, not the size of every resource.
 
+use crate::store::{Interner, Sym};
+
 /// A tree of kept fields. Lists are transparent: a list's elements are projected by the list's node.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Projection {
     /// Keep this value entirely.
     pub whole: bool,
-    /// Keep only these fields (when not `whole`).
-    pub fields: Vec<(Box<str>, Projection)>,
+    /// Keep only these fields (when not `whole`), with their interned names so the reader need not hash.
+    pub fields: Vec<(Box<str>, Sym, Projection)>,
 }
 
 impl Projection {
@@ -18,13 +20,13 @@ impl Projection {
             fields: Vec::new(),
         }
     }
-    /// The projection for field `name`, if kept.
+    /// The projection and symbol for field `name`, if kept.
     #[inline]
-    pub fn field(&self, name: &str) -> Option<&Projection> {
+    pub fn field(&self, name: &str) -> Option<(&Projection, Sym)> {
         self.fields
             .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, p)| p)
+            .find(|(k, _, _)| &**k == name)
+            .map(|(_, s, p)| (p, *s))
     }
 }
 
@@ -71,11 +73,11 @@ impl ProjBuilder {
             n.whole = true;
         }
     }
-    /// The finished tree.
-    pub fn build(&self) -> Projection {
-        self.build_node(0)
+    /// The finished tree; field names are interned in `interner`.
+    pub fn build(&self, interner: &mut Interner) -> Projection {
+        self.build_node(0, interner)
     }
-    fn build_node(&self, i: usize) -> Projection {
+    fn build_node(&self, i: usize, interner: &mut Interner) -> Projection {
         let Some(n) = self.nodes.get(i) else {
             return Projection::default();
         };
@@ -87,7 +89,7 @@ impl ProjBuilder {
             fields: n
                 .fields
                 .iter()
-                .map(|(k, c)| (k.as_str().into(), self.build_node(*c)))
+                .map(|(k, c)| (k.as_str().into(), interner.intern(k), self.build_node(*c, interner)))
                 .collect(),
         }
     }
@@ -106,13 +108,11 @@ mod tests {
         let tags = b.child(0, "tags");
         b.child(tags, "env");
         b.mark_whole(tags);
-        let p = b.build();
+        let p = b.build(&mut Interner::default());
         assert!(!p.whole);
-        assert_eq!(
-            p.field("encryption").and_then(|e| e.field("enabled")),
-            Some(&Projection::all())
-        );
-        assert_eq!(p.field("tags"), Some(&Projection::all()));
-        assert_eq!(p.field("name"), None);
+        let enc = p.field("encryption").map(|(e, _)| e);
+        assert_eq!(enc.and_then(|e| e.field("enabled")).map(|(p, _)| p), Some(&Projection::all()));
+        assert_eq!(p.field("tags").map(|(p, _)| p), Some(&Projection::all()));
+        assert!(p.field("name").is_none());
     }
 }

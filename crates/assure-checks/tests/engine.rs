@@ -173,7 +173,7 @@ fn the_reader_keeps_only_projected_fields_and_still_answers_every_check() {
     assert!(!p.whole);
     assert!(
         p.field("a")
-            .is_some_and(|a| a.field("b").is_some_and(|b| b.whole))
+            .is_some_and(|(a, _)| a.field("b").is_some_and(|(b, _)| b.whole))
     );
     assert!(p.field("zzz").is_none());
 }

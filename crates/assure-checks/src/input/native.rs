@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::tree::{Key, StrSeed, ValueSeed};
+use super::tree::{Key, StrSeed, read_field};
 use super::{InputError, ReadOptions, json_lines};
 use crate::projection::Projection;
 use crate::store::{Builder, Interner, Node};
@@ -73,15 +73,18 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
             match &*k {
                 "id" => {
                     let v = map.next_value_seed(StrSeed("the resource \"id\""))?;
-                    let sym = self.b.intern("id");
-                    let vs = self.b.intern(&v);
-                    self.b.push(sym, Node::Str(vs));
+                    // Ids are unique: keep them out of the interner unless a check reads `r.id`.
+                    if self.proj.whole || self.proj.field("id").is_some() {
+                        let sym = self.b.intern("id");
+                        let vs = self.b.intern(&v);
+                        self.b.push(sym, Node::Str(vs));
+                    }
                     id = Some(v);
                 }
                 "type" => {
                     let v = map.next_value_seed(StrSeed("the resource \"type\""))?;
-                    let sym = self.b.intern("type");
                     let vs = self.b.intern(&v);
+                    let sym = self.b.intern("type");
                     self.b.push(sym, Node::Str(vs));
                     ty = Some(vs);
                 }
@@ -89,23 +92,8 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
                     header_time = Some(map.next_value_seed(TimeSeed)?);
                 }
                 _ => {
-                    let child = if self.proj.whole {
-                        Some(self.proj)
-                    } else {
-                        self.proj.field(&k)
-                    };
-                    match child {
-                        Some(p) => {
-                            let n = map.next_value_seed(ValueSeed {
-                                b: &mut *self.b,
-                                proj: p,
-                            })?;
-                            let sym = self.b.intern(&k);
-                            self.b.push(sym, n);
-                        }
-                        None => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
+                    if !read_field(self.b, self.proj, &k, &mut map)? {
+                        map.next_value::<IgnoredAny>()?;
                     }
                 }
             }

@@ -109,25 +109,35 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mark = self.b.mark();
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            let child = if self.proj.whole {
-                Some(self.proj)
-            } else {
-                self.proj.field(&k)
-            };
-            match child {
-                Some(p) => {
-                    let n = map.next_value_seed(ValueSeed {
-                        b: &mut *self.b,
-                        proj: p,
-                    })?;
-                    let sym = self.b.intern(&k);
-                    self.b.push(sym, n);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+            if !read_field(self.b, self.proj, &k, &mut map)? {
+                map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(self.b.close(mark, true))
     }
+}
+
+/// Reads the value of field `key` into the builder when the projection keeps it; false when it does not
+/// (the caller skips the value).
+pub(crate) fn read_field<'de, A: MapAccess<'de>>(
+    b: &mut Builder,
+    proj: &Projection,
+    key: &str,
+    map: &mut A,
+) -> Result<bool, A::Error> {
+    let (child, sym) = if proj.whole {
+        (proj, None)
+    } else {
+        match proj.field(key) {
+            Some((p, s)) => (p, Some(s)),
+            None => return Ok(false),
+        }
+    };
+    let n = map.next_value_seed(ValueSeed { b: &mut *b, proj: child })?;
+    let sym = match sym {
+        Some(s) => s,
+        None => b.intern(key),
+    };
+    b.push(sym, n);
+    Ok(true)
 }
