@@ -157,27 +157,79 @@ impl Engine {
         )
     }
 
-    /// Evaluates every check; results are in check order.
+    /// Evaluates every check; results are in check order. Resource-major: all checks of a type run on one
+    /// resource while its nodes are in cache, chunks of resources spread over all cores.
     pub fn evaluate(&self, store: &Store) -> Vec<CheckResult> {
-        self.checks
-            .par_iter()
-            .map(|c| evaluate_check(c, store))
-            .collect()
+        let mut by_type: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, c) in self.checks.iter().enumerate() {
+            by_type
+                .entry(c.manifest.resource.ty.as_str())
+                .or_default()
+                .push(i);
+        }
+        let mut results = vec![CheckResult::default(); self.checks.len()];
+        for (ty, idx) in by_type {
+            let checks: Vec<&CompiledCheck> =
+                idx.iter().filter_map(|&i| self.checks.get(i)).collect();
+            let per_type = evaluate_type(&checks, store.of_type(ty), store);
+            for (i, r) in idx.into_iter().zip(per_type) {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = r;
+                }
+            }
+        }
+        results
     }
 }
 
 const CHUNK: usize = 8192;
 
-fn evaluate_check(check: &CompiledCheck, store: &Store) -> CheckResult {
-    let targets = store.of_type(&check.manifest.resource.ty);
-    let slots = check
-        .assertion
-        .slots
-        .max(check.filter.as_ref().map_or(0, |f| f.slots));
+/// One check on one resource, recorded into `out`.
+fn evaluate_one(check: &CompiledCheck, res: u32, frame: &mut Frame<'_>, out: &mut CheckResult) {
+    if let Some(f) = &check.filter {
+        match (f.code)(frame) {
+            V::Bool(true) => {}
+            V::Bool(false) => return,
+            V::Err(e) => {
+                out.applicable += 1;
+                out.errors.push((res, format!("filter: {e}")));
+                return;
+            }
+            other => {
+                out.applicable += 1;
+                out.errors
+                    .push((res, format!("filter gave {}", other.display(frame.store))));
+                return;
+            }
+        }
+    }
+    out.applicable += 1;
+    match (check.assertion.code)(frame) {
+        V::Bool(true) => {}
+        V::Bool(false) => out.failed.push(res),
+        V::Err(e) => out.errors.push((res, e.to_string())),
+        other => out.errors.push((
+            res,
+            format!("assertion gave {}", other.display(frame.store)),
+        )),
+    }
+}
+
+fn evaluate_type(checks: &[&CompiledCheck], targets: &[u32], store: &Store) -> Vec<CheckResult> {
+    let slots = checks
+        .iter()
+        .map(|c| {
+            c.assertion
+                .slots
+                .max(c.filter.as_ref().map_or(0, |f| f.slots))
+        })
+        .max()
+        .unwrap_or(0);
+    let empty = || vec![CheckResult::default(); checks.len()];
     targets
         .par_chunks(CHUNK)
         .map(|chunk| {
-            let mut out = CheckResult::default();
+            let mut out = empty();
             let mut frame = Frame {
                 store,
                 r: V::Null,
@@ -185,39 +237,18 @@ fn evaluate_check(check: &CompiledCheck, store: &Store) -> CheckResult {
             };
             for &res in chunk {
                 frame.r = V::Node(store.root(res));
-                if let Some(f) = &check.filter {
-                    match (f.code)(&mut frame) {
-                        V::Bool(true) => {}
-                        V::Bool(false) => continue,
-                        V::Err(e) => {
-                            out.applicable += 1;
-                            out.errors.push((res, format!("filter: {e}")));
-                            continue;
-                        }
-                        other => {
-                            out.applicable += 1;
-                            out.errors
-                                .push((res, format!("filter gave {}", other.display(store))));
-                            continue;
-                        }
-                    }
-                }
-                out.applicable += 1;
-                match (check.assertion.code)(&mut frame) {
-                    V::Bool(true) => {}
-                    V::Bool(false) => out.failed.push(res),
-                    V::Err(e) => out.errors.push((res, e.to_string())),
-                    other => out
-                        .errors
-                        .push((res, format!("assertion gave {}", other.display(store)))),
+                for (c, o) in checks.iter().zip(out.iter_mut()) {
+                    evaluate_one(c, res, &mut frame, o);
                 }
             }
             out
         })
-        .reduce(CheckResult::default, |mut a, b| {
-            a.applicable += b.applicable;
-            a.failed.extend(b.failed);
-            a.errors.extend(b.errors);
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                x.applicable += y.applicable;
+                x.failed.extend(y.failed);
+                x.errors.extend(y.errors);
+            }
             a
         })
 }

@@ -89,7 +89,13 @@ impl ProjBuilder {
             fields: n
                 .fields
                 .iter()
-                .map(|(k, c)| (k.as_str().into(), interner.intern(k), self.build_node(*c, interner)))
+                .map(|(k, c)| {
+                    (
+                        k.as_str().into(),
+                        interner.intern(k),
+                        self.build_node(*c, interner),
+                    )
+                })
                 .collect(),
         }
     }
@@ -111,7 +117,10 @@ mod tests {
         let p = b.build(&mut Interner::default());
         assert!(!p.whole);
         let enc = p.field("encryption").map(|(e, _)| e);
-        assert_eq!(enc.and_then(|e| e.field("enabled")).map(|(p, _)| p), Some(&Projection::all()));
+        assert_eq!(
+            enc.and_then(|e| e.field("enabled")).map(|(p, _)| p),
+            Some(&Projection::all())
+        );
         assert_eq!(p.field("tags").map(|(p, _)| p), Some(&Projection::all()));
         assert!(p.field("name").is_none());
     }

@@ -32,6 +32,54 @@ pub enum Node {
     },
 }
 
+/// A map entry or list element as stored: the node and its key packed into 16 bytes (the key sits where an
+/// enum would keep padding), so a field lookup touches one cache line for both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Slot {
+    payload: u64,
+    key: u32,
+    tag: u8,
+}
+
+impl Slot {
+    fn pack(key: Sym, n: Node) -> Slot {
+        let pair = |a: u32, b: u32| (u64::from(a) << 32) | u64::from(b);
+        let (tag, payload) = match n {
+            Node::Null => (0, 0),
+            Node::Bool(b) => (1, u64::from(b)),
+            Node::Int(i) => (2, i as u64),
+            Node::Double(d) => (3, d.to_bits()),
+            Node::Str(s) => (4, u64::from(s.0)),
+            Node::Timestamp(t) => (5, t as u64),
+            Node::List { start, len } => (6, pair(start, len)),
+            Node::Map { start, len } => (7, pair(start, len)),
+        };
+        Slot {
+            payload,
+            key: key.0,
+            tag,
+        }
+    }
+    #[inline]
+    pub(crate) fn node(self) -> Node {
+        let (hi, lo) = ((self.payload >> 32) as u32, self.payload as u32);
+        match self.tag {
+            1 => Node::Bool(self.payload != 0),
+            2 => Node::Int(self.payload as i64),
+            3 => Node::Double(f64::from_bits(self.payload)),
+            4 => Node::Str(Sym(lo)),
+            5 => Node::Timestamp(self.payload as i64),
+            6 => Node::List { start: hi, len: lo },
+            7 => Node::Map { start: hi, len: lo },
+            _ => Node::Null,
+        }
+    }
+    #[inline]
+    pub(crate) fn key(self) -> Sym {
+        Sym(self.key)
+    }
+}
+
 /// FxHash: the interner hashes short keys millions of times, where SipHash shows up in profiles.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FxHasher(u64);
@@ -81,6 +129,10 @@ impl Interner {
     pub fn get(&self, s: &str) -> Option<Sym> {
         self.map.get(s).copied()
     }
+    /// Number of interned strings.
+    pub fn count(&self) -> usize {
+        self.strings.len()
+    }
     /// The text of a symbol.
     pub fn text(&self, sym: Sym) -> &str {
         self.strings.get(sym.0 as usize).map_or("", |s| s)
@@ -101,8 +153,7 @@ pub struct Resource {
 /// Everything an evaluation needs, immutable once built.
 #[derive(Debug, Default)]
 pub struct Store {
-    pub(crate) nodes: Vec<Node>,
-    pub(crate) keys: Vec<Sym>,
+    pub(crate) nodes: Vec<Slot>,
     pub(crate) interner: Interner,
     pub(crate) ids: String,
     pub(crate) resources: Vec<Resource>,
@@ -156,7 +207,7 @@ impl Store {
         v
     }
     pub(crate) fn node(&self, id: NodeId) -> Node {
-        self.nodes.get(id as usize).copied().unwrap_or(Node::Null)
+        self.nodes.get(id as usize).map_or(Node::Null, |s| s.node())
     }
     pub(crate) fn root(&self, res: u32) -> NodeId {
         self.resources.get(res as usize).map_or(0, |r| r.root)
@@ -167,15 +218,15 @@ impl Store {
     /// Looks a key up in a map node: linear over the (few) entries, comparing symbols.
     pub(crate) fn field(&self, start: u32, len: u32, key: Sym) -> Option<NodeId> {
         let (s, e) = (start as usize, (start + len) as usize);
-        let keys = self.keys.get(s..e)?;
-        keys.iter()
-            .position(|k| *k == key)
+        let slots = self.nodes.get(s..e)?;
+        slots
+            .iter()
+            .position(|slot| slot.key == key.0)
             .map(|i| start + i as u32)
     }
     /// Approximate heap bytes held, for reports.
     pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.keys.capacity() * 4
+        self.nodes.capacity() * std::mem::size_of::<Slot>()
             + self.ids.capacity()
             + self.resources.capacity() * std::mem::size_of::<Resource>()
     }
@@ -217,8 +268,7 @@ impl Builder {
         let start = self.store.nodes.len() as u32;
         let len = (self.scratch.len() - mark) as u32;
         for (k, n) in self.scratch.drain(mark..) {
-            self.store.keys.push(k);
-            self.store.nodes.push(n);
+            self.store.nodes.push(Slot::pack(k, n));
         }
         if map {
             Node::Map { start, len }
@@ -230,8 +280,7 @@ impl Builder {
     pub(crate) fn add_resource(&mut self, id: &str, ty: Sym, root: Node) {
         let rid = self.store.resources.len() as u32;
         let root_id = self.store.nodes.len() as u32;
-        self.store.nodes.push(root);
-        self.store.keys.push(NO_KEY);
+        self.store.nodes.push(Slot::pack(NO_KEY, root));
         let start = self.store.ids.len() as u32;
         self.store.ids.push_str(id);
         self.store.resources.push(Resource {
@@ -241,10 +290,64 @@ impl Builder {
         });
         self.store.by_type.entry(ty).or_default().push(rid);
     }
+    /// Appends the resources of builders that started from the same interner prefix of `base` symbols
+    /// (read in parallel), renumbering their nodes and their own new symbols. Consumes them one by one.
+    pub(crate) fn merge(pieces: Vec<Builder>, base: usize) -> Builder {
+        let total: usize = pieces.iter().map(|p| p.store.nodes.len()).sum();
+        let mut it = pieces.into_iter();
+        let Some(mut out) = it.next() else {
+            return Builder::default();
+        };
+        out.store
+            .nodes
+            .reserve(total.saturating_sub(out.store.nodes.len()));
+        for piece in it {
+            let p = piece.store;
+            let remap: Vec<Sym> = (base..p.interner.count())
+                .map(|i| out.store.interner.intern(p.interner.text(Sym(i as u32))))
+                .collect();
+            let sym = |s: Sym| {
+                if (s.0 as usize) < base || s == NO_KEY {
+                    s
+                } else {
+                    remap.get(s.0 as usize - base).copied().unwrap_or(s)
+                }
+            };
+            let off = out.store.nodes.len() as u32;
+            out.store.nodes.extend(p.nodes.iter().map(|slot| {
+                let n = match slot.node() {
+                    Node::Str(s) => Node::Str(sym(s)),
+                    Node::List { start, len } => Node::List {
+                        start: start + off,
+                        len,
+                    },
+                    Node::Map { start, len } => Node::Map {
+                        start: start + off,
+                        len,
+                    },
+                    other => other,
+                };
+                Slot::pack(sym(slot.key()), n)
+            }));
+            let ids_off = out.store.ids.len() as u32;
+            out.store.ids.push_str(&p.ids);
+            for r in &p.resources {
+                let rid = out.store.resources.len() as u32;
+                let ty = sym(r.ty);
+                out.store.resources.push(Resource {
+                    id: (r.id.0 + ids_off, r.id.1),
+                    ty,
+                    root: r.root + off,
+                });
+                out.store.by_type.entry(ty).or_default().push(rid);
+            }
+        }
+        out
+    }
+
     pub(crate) fn finish(mut self, now: i64) -> Store {
         self.store.now = now;
         self.store.nodes.shrink_to_fit();
-        self.store.keys.shrink_to_fit();
         self.store
     }
 }
@@ -254,8 +357,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nodes_stay_sixteen_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 16);
+    fn slots_stay_sixteen_bytes_and_round_trip() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        for n in [
+            Node::Null,
+            Node::Bool(true),
+            Node::Int(-5),
+            Node::Double(1.5),
+            Node::Str(Sym(7)),
+            Node::Timestamp(-1),
+            Node::List { start: 3, len: 4 },
+            Node::Map {
+                start: u32::MAX,
+                len: 0,
+            },
+        ] {
+            assert_eq!(Slot::pack(Sym(9), n).node(), n);
+            assert_eq!(Slot::pack(Sym(9), n).key(), Sym(9));
+        }
+    }
+
+    #[test]
+    fn merging_renumbers_nodes_and_symbols() {
+        let mut base = Interner::default();
+        base.intern("type");
+        let n = base.count();
+        let mut pieces = Vec::new();
+        for (id, ty, tier) in [("a", "vm", "web"), ("b", "db", "data")] {
+            let mut b = Builder::new(base.clone());
+            let m = b.mark();
+            let k = b.intern("tier");
+            let v = b.intern(tier);
+            b.push(k, Node::Str(v));
+            let root = b.close(m, true);
+            let t = b.intern(ty);
+            b.add_resource(id, t, root);
+            pieces.push(b);
+        }
+        let s = Builder::merge(pieces, n).finish(0);
+        assert_eq!((s.id(0), s.id(1), s.type_name(1)), ("a", "b", "db"));
+        let Node::Map { start, len } = s.node(s.root(1)) else {
+            panic!("root is not a map")
+        };
+        let tier = s.interner.get("tier").unwrap_or(NO_KEY);
+        let v = s.field(start, len, tier).map(|i| s.node(i));
+        assert_eq!(v, s.interner.get("data").map(Node::Str));
+        assert_eq!(s.of_type("db"), &[1]);
     }
 
     #[test]

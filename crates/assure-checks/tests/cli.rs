@@ -66,8 +66,9 @@ fn wrong_types_are_clean_errors() {
     for (text, want) in [
         (
             r#"{"snapshot_time": 1, "resources": 5}"#,
-            "expected an array of resources",
+            "invalid type: integer `5`, expected a sequence",
         ),
+        (r#"{"snapshot_time": 1}"#, "missing field `resources`"),
         (
             r#"{"resources": [{"id": 5, "type": "vm"}]}"#,
             "expected a string (the resource \"id\")",
@@ -92,6 +93,22 @@ fn wrong_types_are_clean_errors() {
             "{text}: {err}"
         );
     }
+}
+
+#[test]
+fn errors_inside_resources_read_in_parallel_keep_their_line_and_column() {
+    let d = tmp();
+    let mut text = String::from("{\"snapshot_time\": 1790000000, \"resources\": [\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "{{\"id\": \"r{i}\", \"type\": \"vm\", \"public_ip\": false}},\n"
+        ));
+    }
+    text.push_str("  {\"id\": \"bad\", \"type\": 7}\n]}\n");
+    let input = write(&d, "snap.json", text.as_bytes());
+    let (code, _, err) = outcome(&assure_check(&["--input", &input]));
+    assert_eq!(code, 2);
+    assert!(err.contains("line 20002, column 29: invalid type: integer `7`, expected a string (the resource \"type\")"), "{err}");
 }
 
 #[test]

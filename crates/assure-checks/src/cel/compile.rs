@@ -940,11 +940,11 @@ impl<'a> Compiler<'a> {
                 if let V::Err(_) = rv {
                     return rv;
                 }
-                let items: Items = match val::as_list(&rv, fr.store) {
-                    Some(val::ListRef::Stored { start, len }) => Items::Stored(start, len),
-                    Some(val::ListRef::Owned(l)) => Items::Owned(l.to_vec()),
-                    None => match val::map_keys(&rv, fr.store) {
-                        Some(keys) => Items::Owned(keys),
+                let items: Items = match (&rv, val::as_list(&rv, fr.store)) {
+                    (_, Some(val::ListRef::Stored { start, len })) => Items::Stored(start, len),
+                    (V::List(l), _) => Items::Owned(l.clone()),
+                    _ => match val::map_keys(&rv, fr.store) {
+                        Some(keys) => Items::Owned(keys.into()),
                         None => {
                             return err(format!(
                                 "cannot iterate over a {}",
@@ -970,7 +970,7 @@ fn intern_value(interner: &mut Interner, v: &V) -> V {
 
 enum Items {
     Stored(u32, u32),
-    Owned(Vec<V>),
+    Owned(Arc<[V]>),
 }
 
 fn run_comprehension(kind: u8, slot: usize, items: &Items, body: &Code, fr: &mut Frame<'_>) -> V {

@@ -135,7 +135,7 @@ pub fn map_keys(v: &V, store: &Store) -> Option<Vec<V>> {
         V::Node(id) => match store.node(*id) {
             Node::Map { start, len } => Some(
                 (start..start + len)
-                    .filter_map(|i| store.keys.get(i as usize).map(|k| V::Str(*k)))
+                    .filter_map(|i| store.nodes.get(i as usize).map(|s| V::Str(s.key())))
                     .collect(),
             ),
             _ => None,

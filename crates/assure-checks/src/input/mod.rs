@@ -8,8 +8,10 @@ mod tree;
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 use crate::projection::Projection;
-use crate::store::{Interner, Store};
+use crate::store::{Builder, Interner, Store};
 
 /// The input formats `assure check` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -151,4 +153,52 @@ pub(crate) fn json_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
         .filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// Items per parallel piece: enough pieces for load balancing, few enough that merging stays cheap.
+fn piece_len(n: usize) -> usize {
+    (n / (rayon::current_num_threads().max(1) * 4)).max(4096)
+}
+
+/// Reads `items` (raw resources, lines) on all cores, each piece into its own builder started from
+/// `interner`, then merges the pieces in input order.
+pub(crate) fn read_parallel<T: Sync>(
+    items: &[T],
+    interner: &Interner,
+    read: impl Fn(&mut Builder, &T) -> Result<(), InputError> + Sync,
+) -> Result<Builder, InputError> {
+    let pieces: Vec<Builder> = items
+        .par_chunks(piece_len(items.len()))
+        .map(|piece| {
+            let mut b = Builder::new(interner.clone());
+            for item in piece {
+                read(&mut b, item)?;
+            }
+            Ok(b)
+        })
+        .collect::<Result<_, InputError>>()?;
+    if pieces.is_empty() {
+        return Ok(Builder::new(interner.clone()));
+    }
+    Ok(Builder::merge(pieces, interner.count()))
+}
+
+/// Moves an error found inside `part` (a slice of `text`) to its position in the whole text.
+pub(crate) fn relocate(mut e: InputError, text: &str, part: &str) -> InputError {
+    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    if let Some(p) = e.at {
+        let (line, column) = line_col(text.as_bytes(), offset);
+        e.at = Some(if p.line <= 1 {
+            Position {
+                line,
+                column: column + p.column - 1,
+            }
+        } else {
+            Position {
+                line: line + p.line - 1,
+                column: p.column,
+            }
+        });
+    }
+    e
 }

@@ -3,10 +3,12 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::tree::{Key, StrSeed, read_field};
-use super::{InputError, ReadOptions, json_lines};
+use serde_json::value::RawValue;
+
+use super::{InputError, ReadOptions, json_lines, read_parallel, relocate};
 use crate::projection::Projection;
 use crate::store::{Builder, Interner, Node};
 use crate::timefmt;
@@ -111,112 +113,106 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
     }
 }
 
-struct ResourcesSeed<'b, 'p> {
-    b: &'b mut Builder,
-    proj: &'p Projection,
+/// The top level of a snapshot with each resource kept raw, so resources can be read on all cores.
+struct RawSnapshot<'a> {
+    snapshot_time: Option<&'a RawValue>,
+    resources: Vec<&'a RawValue>,
 }
 
-impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResourcesSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of resources")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq
-            .next_element_seed(ResourceSeed {
-                b: &mut *self.b,
-                proj: self.proj,
-                header_allowed: false,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-}
-
-struct SnapshotSeed<'b, 'p> {
-    b: &'b mut Builder,
-    proj: &'p Projection,
-}
-
-impl<'de> Visitor<'de> for SnapshotSeed<'_, '_> {
-    type Value = Option<i64>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a snapshot object {\"snapshot_time\": ..., \"resources\": [...]}")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<i64>, A::Error> {
-        let mut now = None;
-        let mut seen_resources = false;
-        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            match &*k {
-                "snapshot_time" => now = Some(map.next_value_seed(TimeSeed)?),
-                "resources" => {
-                    map.next_value_seed(ResourcesSeed {
-                        b: &mut *self.b,
-                        proj: self.proj,
-                    })?;
-                    seen_resources = true;
+impl<'de: 'a, 'a> de::Deserialize<'de> for RawSnapshot<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Top<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Top<'a> {
+            type Value = RawSnapshot<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a snapshot object {\"snapshot_time\": ..., \"resources\": [...]}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut snapshot_time = None;
+                let mut resources = None;
+                while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+                    match &*k {
+                        "snapshot_time" => snapshot_time = Some(map.next_value::<&'a RawValue>()?),
+                        "resources" => resources = Some(map.next_value::<Vec<&'a RawValue>>()?),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                let resources = resources.ok_or_else(|| de::Error::missing_field("resources"))?;
+                Ok(RawSnapshot {
+                    snapshot_time,
+                    resources,
+                })
             }
         }
-        if !seen_resources {
-            return Err(de::Error::custom("snapshot without a \"resources\" array"));
-        }
-        Ok(now)
+        d.deserialize_map(Top(std::marker::PhantomData))
     }
 }
 
-/// Reads a native JSON snapshot.
+fn read_resource(
+    b: &mut Builder,
+    proj: &Projection,
+    json: &str,
+    header_allowed: bool,
+) -> Result<Parsed, InputError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    ResourceSeed {
+        b,
+        proj,
+        header_allowed,
+    }
+    .deserialize(&mut de)
+    .and_then(|p| de.end().map(|()| p))
+    .map_err(|e| InputError::json(&e, 0))
+}
+
+/// Reads a native JSON snapshot: the structure is validated in one pass that keeps each resource raw,
+/// then the resources are read on all cores.
 pub(crate) fn read_snapshot(
     text: &str,
     interner: Interner,
     opts: &ReadOptions<'_>,
 ) -> Result<(Builder, Option<i64>), InputError> {
-    let mut b = Builder::new(interner);
-    let mut de = serde_json::Deserializer::from_str(text);
-    let now = de::Deserializer::deserialize_map(
-        &mut de,
-        SnapshotSeed {
-            b: &mut b,
-            proj: opts.projection,
-        },
-    )
-    .map_err(|e| InputError::json(&e, 0))?;
-    de.end().map_err(|e| InputError::json(&e, 0))?;
+    let top: RawSnapshot<'_> = serde_json::from_str(text).map_err(|e| InputError::json(&e, 0))?;
+    let now = match top.snapshot_time {
+        Some(raw) => Some(
+            TimeSeed
+                .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
+                .map_err(|e| relocate(InputError::json(&e, 0), text, raw.get()))?,
+        ),
+        None => None,
+    };
+    let b = read_parallel(&top.resources, &interner, |b, raw| {
+        read_resource(b, opts.projection, raw.get(), false)
+            .map(|_| ())
+            .map_err(|e| relocate(e, text, raw.get()))
+    })?;
     Ok((b, now))
 }
 
-/// Reads NDJSON resources.
+/// Reads NDJSON resources on all cores; only the first line may be a `{"snapshot_time": ...}` header.
 pub(crate) fn read_ndjson(
     text: &str,
     interner: Interner,
     opts: &ReadOptions<'_>,
 ) -> Result<(Builder, Option<i64>), InputError> {
-    let mut b = Builder::new(interner);
+    let lines: Vec<(usize, &str)> = json_lines(text).collect();
     let mut now = None;
-    for (n, (line_no, line)) in json_lines(text).enumerate() {
-        let mut de = serde_json::Deserializer::from_str(line);
-        let parsed = ResourceSeed {
-            b: &mut b,
-            proj: opts.projection,
-            header_allowed: n == 0,
-        }
-        .deserialize(&mut de)
-        .and_then(|p| de.end().map(|()| p))
-        .map_err(|e| InputError::json(&e, line_no - 1))?;
+    let mut rest = lines.as_slice();
+    if let Some(((_, first), tail)) = lines.split_first() {
+        let mut probe = Builder::new(interner.clone());
+        let parsed = read_resource(&mut probe, opts.projection, first, true)
+            .map_err(|e| relocate(e, text, first))?;
         if let Parsed::Header(t) = parsed {
             now = Some(t);
+            rest = tail;
         }
     }
+    let b = read_parallel(rest, &interner, |b, (_, line)| {
+        read_resource(b, opts.projection, line, false)
+            .map(|_| ())
+            .map_err(|e| relocate(e, text, line))
+    })?;
     Ok((b, now))
 }

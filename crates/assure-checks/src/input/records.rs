@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::{InputError, json_lines};
+use super::{InputError, json_lines, read_parallel};
 use crate::store::{Builder, Interner, Node};
 use crate::timefmt;
 
@@ -182,7 +182,7 @@ pub(crate) fn read(
     kind: Kind,
     interner: Interner,
 ) -> Result<(Builder, Option<i64>), InputError> {
-    let mut b = Builder::new(interner);
+    let mut b = Builder::new(interner.clone());
     if text.trim_start().starts_with('[') {
         let items: Vec<&serde_json::value::RawValue> =
             serde_json::from_str(text).map_err(|e| InputError::json(&e, 0))?;
@@ -194,9 +194,10 @@ pub(crate) fn read(
             })?;
         }
     } else {
-        for (line, json) in json_lines(text) {
-            add_one(&mut b, kind, json, line)?;
-        }
+        let lines: Vec<(usize, &str)> = json_lines(text).collect();
+        b = read_parallel(&lines, &interner, |b, (line, json)| {
+            add_one(b, kind, json, *line)
+        })?;
     }
     Ok((b, None))
 }

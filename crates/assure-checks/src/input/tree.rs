@@ -133,7 +133,10 @@ pub(crate) fn read_field<'de, A: MapAccess<'de>>(
             None => return Ok(false),
         }
     };
-    let n = map.next_value_seed(ValueSeed { b: &mut *b, proj: child })?;
+    let n = map.next_value_seed(ValueSeed {
+        b: &mut *b,
+        proj: child,
+    })?;
     let sym = match sym {
         Some(s) => s,
         None => b.intern(key),
