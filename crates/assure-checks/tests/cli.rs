@@ -108,7 +108,7 @@ fn errors_inside_resources_read_in_parallel_keep_their_line_and_column() {
     let input = write(&d, "snap.json", text.as_bytes());
     let (code, _, err) = outcome(&assure_check(&["--input", &input]));
     assert_eq!(code, 2);
-    assert!(err.contains("line 20002, column 29: invalid type: integer `7`, expected a string (the resource \"type\")"), "{err}");
+    assert!(err.contains("line 20002, column 25: invalid type: integer `7`, expected a string (the resource \"type\")"), "{err}");
 }
 
 #[test]
