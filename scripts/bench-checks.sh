@@ -36,7 +36,7 @@ SNAP=$SCRATCH/snap$N.json
 [ -s "$SNAP" ] || python3 "$BENCH/gen.py" "$N" "$SNAP"
 PLAN=$SCRATCH/plan$TF_N.json
 [ -s "$PLAN" ] || python3 "$REPO/scripts/gen-tfplan.py" "$TF_N" "$PLAN"
-ls -l "$SNAP" "$PLAN" | awk '{printf "  %s %.1f MB\n", $NF, $5/1e6}'
+ls -lL "$SNAP" "$PLAN" | awk '{printf "  %s %.1f MB\n", $NF, $5/1e6}'
 
 step "builds (release)"
 (cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p assure-checks --bin assure-checks-bench)

@@ -66,7 +66,7 @@ fn wrong_types_are_clean_errors() {
     for (text, want) in [
         (
             r#"{"snapshot_time": 1, "resources": 5}"#,
-            "invalid type: integer `5`, expected a sequence",
+            "invalid type: integer `5`, expected an array of resources",
         ),
         (r#"{"snapshot_time": 1}"#, "missing field `resources`"),
         (

@@ -10,7 +10,7 @@ use super::ast::{BinOp, Expr, ExprKind, UnOp};
 use super::types::Ty;
 use super::value::{self as val, V, err};
 use crate::projection::ProjBuilder;
-use crate::store::{Interner, Store};
+use crate::store::{Interner, Node, Store, Sym};
 use crate::timefmt;
 
 /// Evaluation state for one resource.
@@ -68,6 +68,60 @@ struct C {
     text: Option<String>,
     /// The value, when the expression is a constant.
     konst: Option<V>,
+    /// The field path, when the expression is `r.a.b` or `x.a.b` for a comprehension variable `x`.
+    chain: Option<Chain>,
+}
+
+/// Where a field path starts.
+#[derive(Clone, Copy)]
+enum Base {
+    R,
+    Local(usize),
+}
+
+/// A field path compiled into one closure that walks the arena without building intermediate values.
+#[derive(Clone)]
+struct Chain {
+    base: Base,
+    keys: Vec<(Sym, Arc<str>)>,
+}
+
+impl Chain {
+    fn code(self) -> Code {
+        Box::new(move |fr| {
+            let base = match self.base {
+                Base::R => &fr.r,
+                Base::Local(slot) => fr.locals.get(slot).unwrap_or(&V::Null),
+            };
+            let mut id = match base {
+                V::Node(id) => *id,
+                other => {
+                    // Not stored in the arena (a literal): select step by step.
+                    let mut v = other.clone();
+                    for (k, name) in &self.keys {
+                        v = val::select(&v, *k, name, fr.store);
+                    }
+                    return v;
+                }
+            };
+            for (i, (k, name)) in self.keys.iter().enumerate() {
+                match fr.store.node(id) {
+                    Node::Map { start, len } => match fr.store.field(start, len, *k) {
+                        Some(n) => id = n,
+                        None => return err(format!("no such key: '{name}'")),
+                    },
+                    _ => {
+                        let mut v = V::load(fr.store, id);
+                        for (k, name) in &self.keys[i..] {
+                            v = val::select(&v, *k, name, fr.store);
+                        }
+                        return v;
+                    }
+                }
+            }
+            V::load(fr.store, id)
+        })
+    }
 }
 
 /// Compiles expressions against one interner and one projection.
@@ -144,6 +198,7 @@ impl<'a> Compiler<'a> {
             path: None,
             text: None,
             konst: None,
+            chain: None,
         }
     }
 
@@ -154,6 +209,7 @@ impl<'a> Compiler<'a> {
             path: None,
             text,
             konst: Some(v),
+            chain: None,
         }
     }
 
@@ -252,6 +308,10 @@ impl<'a> Compiler<'a> {
                 path: l.path,
                 text: None,
                 konst: None,
+                chain: Some(Chain {
+                    base: Base::Local(slot),
+                    keys: Vec::new(),
+                }),
             });
         }
         match name {
@@ -261,6 +321,10 @@ impl<'a> Compiler<'a> {
                 path: Some(0),
                 text: None,
                 konst: None,
+                chain: Some(Chain {
+                    base: Base::R,
+                    keys: Vec::new(),
+                }),
             }),
             "now" => Ok(Self::plain(
                 Ty::Timestamp,
@@ -312,16 +376,27 @@ impl<'a> Compiler<'a> {
         let path = c.path.map(|p| self.proj.child(p, field));
         let key = self.interner.intern(field);
         let name: Arc<str> = Arc::from(field);
-        let inner = c.code;
+        let (code, chain) = match c.chain {
+            Some(mut ch) => {
+                ch.keys.push((key, name));
+                (ch.clone().code(), Some(ch))
+            }
+            None => {
+                let inner = c.code;
+                let code: Code = Box::new(move |fr| {
+                    let v = inner(fr);
+                    val::select(&v, key, &name, fr.store)
+                });
+                (code, None)
+            }
+        };
         Ok(C {
             ty,
-            code: Box::new(move |fr| {
-                let v = inner(fr);
-                val::select(&v, key, &name, fr.store)
-            }),
+            code,
             path,
             text: None,
             konst: None,
+            chain,
         })
     }
 

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use std::sync::Mutex;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::tree::{Key, StrSeed, read_field};
 use serde_json::value::RawValue;
@@ -113,40 +115,82 @@ impl<'de> Visitor<'de> for ResourceSeed<'_, '_> {
     }
 }
 
-/// The top level of a snapshot with each resource kept raw, so resources can be read on all cores.
-struct RawSnapshot<'a> {
-    snapshot_time: Option<&'a RawValue>,
-    resources: Vec<&'a RawValue>,
+/// Resources per batch handed to another core while the splitter goes on.
+const BATCH: usize = 4096;
+
+/// Called with each batch of raw resources and its sequence number.
+type Spawn<'f, 'a> = &'f (dyn Fn(Vec<&'a RawValue>, usize) + Sync);
+
+/// The top level of a snapshot: validates the structure, keeps `snapshot_time` raw and hands the resources
+/// out in batches as it goes, so reading them overlaps with splitting.
+struct SnapshotSplitter<'f, 'a> {
+    spawn: Spawn<'f, 'a>,
 }
 
-impl<'de: 'a, 'a> de::Deserialize<'de> for RawSnapshot<'a> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Top<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for Top<'a> {
-            type Value = RawSnapshot<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a snapshot object {\"snapshot_time\": ..., \"resources\": [...]}")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut snapshot_time = None;
-                let mut resources = None;
-                while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-                    match &*k {
-                        "snapshot_time" => snapshot_time = Some(map.next_value::<&'a RawValue>()?),
-                        "resources" => resources = Some(map.next_value::<Vec<&'a RawValue>>()?),
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+impl<'de: 'a, 'a> DeserializeSeed<'de> for SnapshotSplitter<'_, 'a> {
+    type Value = Option<&'a RawValue>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for SnapshotSplitter<'_, 'a> {
+    type Value = Option<&'a RawValue>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a snapshot object {\"snapshot_time\": ..., \"resources\": [...]}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut snapshot_time = None;
+        let mut seen = false;
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            match &*k {
+                "snapshot_time" => snapshot_time = Some(map.next_value::<&'a RawValue>()?),
+                "resources" => {
+                    map.next_value_seed(ResourcesSplitter { spawn: self.spawn })?;
+                    seen = true;
                 }
-                let resources = resources.ok_or_else(|| de::Error::missing_field("resources"))?;
-                Ok(RawSnapshot {
-                    snapshot_time,
-                    resources,
-                })
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
         }
-        d.deserialize_map(Top(std::marker::PhantomData))
+        if !seen {
+            return Err(de::Error::missing_field("resources"));
+        }
+        Ok(snapshot_time)
+    }
+}
+
+struct ResourcesSplitter<'f, 'a> {
+    spawn: Spawn<'f, 'a>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for ResourcesSplitter<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for ResourcesSplitter<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of resources")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut n = 0;
+        while let Some(raw) = seq.next_element::<&'a RawValue>()? {
+            batch.push(raw);
+            if batch.len() == BATCH {
+                (self.spawn)(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), n);
+                n += 1;
+            }
+        }
+        if !batch.is_empty() {
+            (self.spawn)(batch, n);
+        }
+        Ok(())
     }
 }
 
@@ -167,15 +211,48 @@ fn read_resource(
     .map_err(|e| InputError::json(&e, 0))
 }
 
-/// Reads a native JSON snapshot: the structure is validated in one pass that keeps each resource raw,
-/// then the resources are read on all cores.
-pub(crate) fn read_snapshot(
-    text: &str,
+/// Reads a native JSON snapshot: one validating pass splits the resources into raw batches, which other
+/// cores read into builders while the split goes on; the builders are merged in input order.
+pub(crate) fn read_snapshot<'t>(
+    text: &'t str,
     interner: Interner,
     opts: &ReadOptions<'_>,
 ) -> Result<(Builder, Option<i64>), InputError> {
-    let top: RawSnapshot<'_> = serde_json::from_str(text).map_err(|e| InputError::json(&e, 0))?;
-    let now = match top.snapshot_time {
+    type Piece = (usize, Result<Builder, InputError>);
+    let pieces: Mutex<Vec<Piece>> = Mutex::new(Vec::new());
+    let top = rayon::scope(|scope| {
+        let spawn = |batch: Vec<&'t RawValue>, n: usize| {
+            let (pieces, interner) = (&pieces, &interner);
+            scope.spawn(move |_| {
+                let mut b = Builder::new(interner.clone());
+                let read = batch.iter().try_for_each(|raw| {
+                    read_resource(&mut b, opts.projection, raw.get(), false)
+                        .map(|_| ())
+                        .map_err(|e| relocate(e, text, raw.get()))
+                });
+                let piece = read.map(|()| b);
+                if let Ok(mut all) = pieces.lock() {
+                    all.push((n, piece));
+                }
+            });
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        SnapshotSplitter { spawn: &spawn }
+            .deserialize(&mut de)
+            .and_then(|t| de.end().map(|()| t))
+    });
+    let mut pieces = pieces.into_inner().map_err(|_| InputError {
+        at: None,
+        message: "a reader thread failed".into(),
+    })?;
+    pieces.sort_by_key(|(n, _)| *n);
+    // Errors in file order: a resource's error comes before a syntax error further on.
+    let builders: Vec<Builder> = pieces
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect::<Result<_, _>>()?;
+    let snapshot_time = top.map_err(|e| InputError::json(&e, 0))?;
+    let now = match snapshot_time {
         Some(raw) => Some(
             TimeSeed
                 .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
@@ -183,11 +260,11 @@ pub(crate) fn read_snapshot(
         ),
         None => None,
     };
-    let b = read_parallel(&top.resources, &interner, |b, raw| {
-        read_resource(b, opts.projection, raw.get(), false)
-            .map(|_| ())
-            .map_err(|e| relocate(e, text, raw.get()))
-    })?;
+    let b = if builders.is_empty() {
+        Builder::new(interner)
+    } else {
+        Builder::merge(builders, interner.count())
+    };
     Ok((b, now))
 }
 
