@@ -130,8 +130,7 @@ impl Engine {
 
     /// Keeps only the checks whose id is in `ids` (the projection stays that of all loaded checks).
     pub fn retain(&mut self, ids: &[String]) {
-        self.checks
-            .retain(|c| ids.iter().any(|i| *i == c.manifest.id));
+        self.checks.retain(|c| ids.contains(&c.manifest.id));
     }
 
     /// The fields the loaded checks can reach.

@@ -247,10 +247,10 @@ pub fn param_value(ty: &Ty, v: &serde_json::Value) -> Result<V, String> {
 /// Parses an operator's `--set` text for a parameter of type `ty`: JSON when it parses as JSON of the
 /// right shape, else the raw text (a string, a duration such as `8760h`, or a comma-separated list).
 pub fn param_from_text(ty: &Ty, text: &str) -> Result<V, String> {
-    if let Ok(j) = serde_json::from_str::<serde_json::Value>(text) {
-        if let Ok(v) = param_value(ty, &j) {
-            return Ok(v);
-        }
+    if let Ok(j) = serde_json::from_str::<serde_json::Value>(text)
+        && let Ok(v) = param_value(ty, &j)
+    {
+        return Ok(v);
     }
     match ty {
         Ty::List(inner) => {

@@ -504,10 +504,10 @@ impl<'a> Compiler<'a> {
                     Ty::Bool,
                     Box::new(move |fr| {
                         let x = fa(fr);
-                        if let V::Bool(v) = x {
-                            if v == decisive {
-                                return x;
-                            }
+                        if let V::Bool(v) = x
+                            && v == decisive
+                        {
+                            return x;
                         }
                         let y = fb(fr);
                         match (&x, &y) {

@@ -103,6 +103,9 @@ pub enum ListRef<'a> {
 }
 
 impl ListRef<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     pub fn len(&self) -> usize {
         match self {
             ListRef::Stored { len, .. } => *len as usize,
