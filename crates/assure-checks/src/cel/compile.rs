@@ -750,21 +750,15 @@ impl<'a> Compiler<'a> {
                     "endsWith" => 1,
                     _ => 2,
                 };
-                let (fa, fb) = self.take2(cs);
-                Ok(Self::plain(
-                    Ty::Bool,
-                    Box::new(move |fr| {
-                        let (x, y) = (fa(fr), fb(fr));
-                        match (x.as_str(fr.store), y.as_str(fr.store)) {
-                            (Some(s), Some(p)) => V::Bool(match kind {
-                                0 => s.starts_with(p),
-                                1 => s.ends_with(p),
-                                _ => s.contains(p),
-                            }),
-                            _ => first_err(x, y, "string function on a non-string"),
-                        }
+                Ok(
+                    self.string_pair(cs, "string function on a non-string", move |s, p| {
+                        V::Bool(match kind {
+                            0 => s.starts_with(p),
+                            1 => s.ends_with(p),
+                            _ => s.contains(p),
+                        })
                     }),
-                ))
+                )
             }
             "lowerAscii" | "upperAscii" if target.is_some() => {
                 arity(1)?;
@@ -895,20 +889,32 @@ impl<'a> Compiler<'a> {
                 }),
             ));
         }
+        Ok(self.string_pair(cs, "matches() on a non-string", |s, p| {
+            match Regex::new(p) {
+                Ok(re) => V::Bool(re.is_match(s)),
+                Err(e) => err(format!("invalid regular expression: {e}")),
+            }
+        }))
+    }
+
+    /// A bool function of a string receiver and a string argument.
+    fn string_pair(
+        &mut self,
+        cs: Vec<(C, usize)>,
+        not_string: &'static str,
+        f: impl Fn(&str, &str) -> V + Send + Sync + 'static,
+    ) -> C {
         let (fa, fb) = self.take2(cs);
-        Ok(Self::plain(
+        Self::plain(
             Ty::Bool,
             Box::new(move |fr| {
                 let (x, y) = (fa(fr), fb(fr));
                 match (x.as_str(fr.store), y.as_str(fr.store)) {
-                    (Some(s), Some(p)) => match Regex::new(p) {
-                        Ok(re) => V::Bool(re.is_match(s)),
-                        Err(e) => err(format!("invalid regular expression: {e}")),
-                    },
-                    _ => first_err(x, y, "matches() on a non-string"),
+                    (Some(s), Some(p)) => f(s, p),
+                    _ => first_err(x, y, not_string),
                 }
             }),
-        ))
+        )
     }
 
     fn has(&mut self, args: &[Expr], at: usize) -> Result<C, TypeError> {
