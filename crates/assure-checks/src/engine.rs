@@ -92,7 +92,8 @@ impl Engine {
             }
             let params = manifest::bind_params(&m, overrides.get(&m.id).unwrap_or(&no_overrides))
                 .map_err(|e| LoadError::file(&src.file, e))?;
-            let mut compiler = cel::Compiler::new(&mut interner, &mut proj, &params);
+            let r_ty = cel::types::resource_type(&m.resource.ty);
+            let mut compiler = cel::Compiler::new(&mut interner, &mut proj, &params, r_ty);
             let filter = match &m.resource.filter {
                 Some(f) => Some(compile_expr(src, "filter", f, &mut compiler)?),
                 None => None,

@@ -198,3 +198,26 @@ fn set_overrides_a_parameter_and_unknown_overrides_are_errors() {
     assert!(count(&["other.max_age=1"]).is_err_and(|e| e.contains("no loaded check")));
     assert!(count(&["t.age.max_age=soon"]).is_err_and(|e| e.contains("not a valid duration")));
 }
+
+#[test]
+fn record_inputs_have_schemas_checked_at_load() {
+    let record = |assert: &str| {
+        format!(
+            "id: t.k\ntitle: t\nresource: {{type: key_record}}\nassert: '{assert}'\nseverity: low\ncontrols: [CRY-05]\nremediation: r\n"
+        )
+    };
+    let e = load_err(&record("r.created > 1790000000"));
+    assert!(e.contains("no such overload: timestamp > int"), "{e}");
+    let e = load_err(&record("r.hsm"));
+    assert!(e.contains("key_record has no field 'hsm'"), "{e}");
+    let e = load_err(&record("r.size == \"256\""));
+    assert!(e.contains("no such overload: int == string"), "{e}");
+    let ok = Engine::load(
+        &[src(
+            "t.yaml",
+            &record("now - r.created < duration(\"24h\") && r.last_rotated == null"),
+        )],
+        &Overrides::new(),
+    );
+    assert!(ok.is_ok(), "{:?}", ok.err());
+}

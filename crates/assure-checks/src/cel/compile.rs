@@ -157,13 +157,18 @@ const FUNCTIONS: &str = "size, has, timestamp, duration, int, double, string, dy
     startsWith, endsWith, contains, matches, lowerAscii, upperAscii, size, exists, all, exists_one, map, filter";
 
 impl<'a> Compiler<'a> {
-    /// A compiler binding `params` as constants.
-    pub fn new(interner: &'a mut Interner, proj: &'a mut ProjBuilder, params: &'a [Param]) -> Self {
+    /// A compiler binding `params` as constants, for resources whose `r` has type `r_ty`.
+    pub fn new(
+        interner: &'a mut Interner,
+        proj: &'a mut ProjBuilder,
+        params: &'a [Param],
+        r_ty: Ty,
+    ) -> Self {
         Compiler {
             interner,
             proj,
             params,
-            r_ty: Ty::Dyn,
+            r_ty,
             locals: Vec::new(),
             max_slots: 0,
         }
@@ -366,6 +371,20 @@ impl<'a> Compiler<'a> {
         let ty = match &c.ty {
             Ty::Dyn => Ty::Dyn,
             Ty::Map(k, v) if k.fits(&Ty::String) => (**v).clone(),
+            Ty::Record(schema) => match schema.field(field) {
+                Some(t) => t,
+                None => {
+                    let known: Vec<&str> = schema.fields.iter().map(|(f, _)| *f).collect();
+                    return terr(
+                        at,
+                        format!(
+                            "{} has no field '{field}' (fields: {})",
+                            schema.name,
+                            known.join(", ")
+                        ),
+                    );
+                }
+            },
             other => {
                 return terr(
                     at,
@@ -928,7 +947,7 @@ impl<'a> Compiler<'a> {
             return terr(arg.at, "has() needs a field selection like has(r.a.b)");
         };
         let c = self.expr(operand)?;
-        if !matches!(c.ty, Ty::Dyn | Ty::Map(_, _)) {
+        if !matches!(c.ty, Ty::Dyn | Ty::Map(_, _) | Ty::Record(_)) {
             return terr(operand.at, format!("has() needs a map, found {}", c.ty));
         }
         if let Some(p) = c.path {

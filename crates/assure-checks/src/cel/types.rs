@@ -19,6 +19,89 @@ pub enum Ty {
     Temporal,
     List(Box<Ty>),
     Map(Box<Ty>, Box<Ty>),
+    /// A record with a fixed schema (the access-log and key-record inputs): field access is checked.
+    Record(&'static RecordSchema),
+}
+
+/// Field types a record schema can declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldTy {
+    Bool,
+    Int,
+    String,
+    Timestamp,
+    /// A timestamp or null (never rotated).
+    OptionalTimestamp,
+    /// A string or null.
+    OptionalString,
+}
+
+/// The schema of a record input type.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RecordSchema {
+    /// The resource type name.
+    pub name: &'static str,
+    pub fields: &'static [(&'static str, FieldTy)],
+}
+
+impl RecordSchema {
+    /// The static type of field `name`, if the schema has it.
+    pub fn field(&self, name: &str) -> Option<Ty> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, t)| match t {
+                FieldTy::Bool => Ty::Bool,
+                FieldTy::Int => Ty::Int,
+                FieldTy::String => Ty::String,
+                FieldTy::Timestamp => Ty::Timestamp,
+                // Null or a value: comparisons with null and with the value type both type-check.
+                FieldTy::OptionalTimestamp | FieldTy::OptionalString => Ty::Dyn,
+            })
+    }
+}
+
+/// Schemas of the record inputs (see `input::records`), by resource type.
+pub static RECORD_SCHEMAS: [RecordSchema; 2] = [
+    RecordSchema {
+        name: "access_log_record",
+        fields: &[
+            ("id", FieldTy::String),
+            ("type", FieldTy::String),
+            ("principal", FieldTy::String),
+            ("privileged", FieldTy::Bool),
+            ("mfa_used", FieldTy::Bool),
+            ("time", FieldTy::Timestamp),
+            ("source_address", FieldTy::String),
+            ("action", FieldTy::OptionalString),
+            ("outcome", FieldTy::OptionalString),
+        ],
+    },
+    RecordSchema {
+        name: "key_record",
+        fields: &[
+            ("id", FieldTy::String),
+            ("type", FieldTy::String),
+            ("key", FieldTy::String),
+            ("created", FieldTy::Timestamp),
+            ("last_rotated", FieldTy::OptionalTimestamp),
+            ("algorithm", FieldTy::String),
+            ("size", FieldTy::Int),
+            ("hsm_backed", FieldTy::Bool),
+            ("fips_140_3_cert", FieldTy::OptionalString),
+            ("fips_status", FieldTy::String),
+            ("purpose", FieldTy::OptionalString),
+            ("enabled", FieldTy::Bool),
+        ],
+    },
+];
+
+/// The static type of `r` for resources of type `name`: a record when a schema declares it, else `dyn`.
+pub fn resource_type(name: &str) -> Ty {
+    RECORD_SCHEMAS
+        .iter()
+        .find(|s| s.name == name)
+        .map_or(Ty::Dyn, Ty::Record)
 }
 
 impl fmt::Display for Ty {
@@ -35,6 +118,7 @@ impl fmt::Display for Ty {
             Ty::Temporal => write!(f, "timestamp or duration"),
             Ty::List(t) => write!(f, "list({t})"),
             Ty::Map(k, v) => write!(f, "map({k}, {v})"),
+            Ty::Record(s) => write!(f, "{}", s.name),
         }
     }
 }
