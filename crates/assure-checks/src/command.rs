@@ -99,13 +99,24 @@ impl Progress {
         if size < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
-        let pb = indicatif::ProgressBar::new_spinner();
+        let pb = indicatif::ProgressBar::new(size);
+        let style = indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed})",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        pb.set_style(style);
         pb.enable_steady_tick(Duration::from_millis(100));
         Progress(Some(pb))
     }
     fn phase(&self, msg: String) {
         if let Some(pb) = &self.0 {
             pb.set_message(msg);
+        }
+    }
+    fn at(&self, bytes: u64) {
+        if let Some(pb) = &self.0 {
+            pb.set_position(bytes);
         }
     }
     fn done(&self) {
@@ -155,13 +166,16 @@ pub fn run(args: &CheckArgs) -> Result<i32, CommandError> {
         .input_format
         .unwrap_or_else(|| InputFormat::detect(&path, &bytes));
     progress.phase(format!("parsing {path} ({})", format.name()));
-    let store = engine.read(&bytes, format, now).map_err(|source| {
-        progress.done();
-        CommandError::Input {
-            path: path.clone(),
-            source,
-        }
-    })?;
+    let report = |done: u64| progress.at(done);
+    let store = engine
+        .read_with_progress(&bytes, format, now, Some(&report))
+        .map_err(|source| {
+            progress.done();
+            CommandError::Input {
+                path: path.clone(),
+                source,
+            }
+        })?;
     drop(bytes);
     progress.phase(format!(
         "evaluating {} checks over {} resources",

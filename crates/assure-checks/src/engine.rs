@@ -146,6 +146,17 @@ impl Engine {
         format: InputFormat,
         now: Option<i64>,
     ) -> Result<Store, InputError> {
+        self.read_with_progress(bytes, format, now, None)
+    }
+
+    /// [`Engine::read`], reporting bytes read so far to `progress`.
+    pub fn read_with_progress(
+        &self,
+        bytes: &[u8],
+        format: InputFormat,
+        now: Option<i64>,
+        progress: Option<&(dyn Fn(u64) + Sync)>,
+    ) -> Result<Store, InputError> {
         input::read(
             bytes,
             format,
@@ -153,6 +164,7 @@ impl Engine {
             &ReadOptions {
                 projection: &self.projection,
                 now,
+                progress,
             },
         )
     }

@@ -106,12 +106,23 @@ impl InputError {
 }
 
 /// Options for reading an input.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ReadOptions<'a> {
     /// Fields to keep.
     pub projection: &'a Projection,
     /// Overrides the snapshot time (nanoseconds since the epoch).
     pub now: Option<i64>,
+    /// Told how many bytes of a native snapshot have been split so far (for a progress bar).
+    pub progress: Option<&'a (dyn Fn(u64) + Sync)>,
+}
+
+impl std::fmt::Debug for ReadOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("projection", self.projection)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Reads `bytes` in `format` into a store that starts from `interner` (which holds the checks' symbols).

@@ -222,6 +222,10 @@ pub(crate) fn read_snapshot<'t>(
     let pieces: Mutex<Vec<Piece>> = Mutex::new(Vec::new());
     let top = rayon::scope(|scope| {
         let spawn = |batch: Vec<&'t RawValue>, n: usize| {
+            if let (Some(report), Some(last)) = (opts.progress, batch.last()) {
+                let done = (last.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                report(done as u64);
+            }
             let (pieces, interner) = (&pieces, &interner);
             scope.spawn(move |_| {
                 let mut b = Builder::new(interner.clone());
