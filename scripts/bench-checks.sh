@@ -42,7 +42,8 @@ step "builds (release)"
 (cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p assure-checks --bin assure-checks-bench)
 ASSURE=$TARGET/release/assure-checks-bench
 if [ ! -d "$SCRATCH/engines" ]; then cp -r "$BENCH/engines" "$SCRATCH/engines"; chmod -R u+w "$SCRATCH/engines"; fi
-(cd "$SCRATCH/engines" && CARGO_TARGET_DIR=$SCRATCH/engines-target cargo build --release -q)
+(cd "$SCRATCH/engines" && CARGO_TARGET_DIR=$SCRATCH/engines-target cargo build --release -q 2> "$SCRATCH/engines-build.log") \
+  || { cat "$SCRATCH/engines-build.log" >&2; exit 2; }
 PEER=$SCRATCH/engines-target/release/ce-bench
 
 step "7 reference checks on $SNAP (same run, same file)"
