@@ -221,3 +221,40 @@ fn record_inputs_have_schemas_checked_at_load() {
     );
     assert!(ok.is_ok(), "{:?}", ok.err());
 }
+
+#[test]
+fn ndjson_headers_and_record_arrays_are_read() {
+    let engine = Engine::load(
+        &pack_sources(&["cry.kms-rotated", "cry.key-fips-140-3"]),
+        &Overrides::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ndjson = "{\"snapshot_time\": \"2026-09-21T14:13:20Z\"}\n{\"id\":\"k1\",\"type\":\"kms_key\",\"rotation_enabled\":true,\"last_rotated\":1789000000}\n\n{\"id\":\"k2\",\"type\":\"kms_key\",\"rotation_enabled\":true,\"last_rotated\":1700000000}\n";
+    let store = engine
+        .read(ndjson.as_bytes(), InputFormat::Ndjson, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.now(), 1_790_000_000 * 1_000_000_000);
+    let r = engine.evaluate(&store);
+    assert_eq!((r[0].applicable, r[0].failed.len()), (0, 0));
+    assert_eq!((r[1].applicable, r[1].failed.len()), (2, 1));
+    let keys = r#"[{"key":"a","created":1,"algorithm":"AES","size":256,"hsm_backed":true,"fips_140_3_cert":"4745","fips_status":"active"},
+                   {"key":"b","created":"2026-01-01T00:00:00Z","algorithm":"AES","size":256,"hsm_backed":false,"fips_status":"none","enabled":true}]"#;
+    let store = engine
+        .read(keys.as_bytes(), InputFormat::KeyRecords, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = engine.evaluate(&store);
+    assert_eq!(
+        r[0].failed.iter().map(|&i| store.id(i)).collect::<Vec<_>>(),
+        vec!["b"]
+    );
+}
+
+fn pack_sources(ids: &[&str]) -> Vec<Source> {
+    assure_checks::pack::builtin()
+        .into_iter()
+        .filter(|s| {
+            ids.iter()
+                .any(|id| s.file.ends_with(&format!("/{id}.yaml")))
+        })
+        .collect()
+}
