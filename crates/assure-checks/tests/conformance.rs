@@ -63,7 +63,17 @@ fn pycheck(bench: &Path, file: &Path, max_age: Option<i64>) -> String {
 }
 
 fn assure(file: &Path, format: InputFormat, overrides: &Overrides, now: Option<i64>) -> String {
-    let engine = Engine::load(&pack::reference(), overrides).unwrap_or_else(|e| panic!("{e}"));
+    assure_with(&pack::reference(), file, format, overrides, now)
+}
+
+fn assure_with(
+    sources: &[assure_checks::Source],
+    file: &Path,
+    format: InputFormat,
+    overrides: &Overrides,
+    now: Option<i64>,
+) -> String {
+    let engine = Engine::load(sources, overrides).unwrap_or_else(|e| panic!("{e}"));
     let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{e}"));
     let store = engine
         .read(&bytes, format, now)
@@ -162,4 +172,28 @@ fn setting_the_maximum_key_age_changes_counts_as_pycheck_computes() {
             "max age {secs}"
         );
     }
+}
+
+#[test]
+fn changing_the_maximum_key_age_in_the_manifests_changes_counts_as_pycheck_computes() {
+    let Some(bench) = bench_dir() else { return };
+    let d = tmp();
+    let file = generate(&bench, d.path(), 10_000);
+    // 2400h = 8,640,000 s (100 days).
+    let sources: Vec<assure_checks::Source> = pack::reference()
+        .into_iter()
+        .map(|mut s| {
+            s.text = s.text.replace("default: 8760h", "default: 2400h");
+            s
+        })
+        .collect();
+    let want = pycheck(&bench, &file, Some(8_640_000));
+    let got = assure_with(
+        &sources,
+        &file,
+        InputFormat::Native,
+        &Overrides::new(),
+        None,
+    );
+    assert_eq!(got, want);
 }
