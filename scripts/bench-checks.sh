@@ -24,7 +24,9 @@ step() { printf '\n== %s\n' "$*"; }
 timed() {
   local label=$1; shift
   /usr/bin/time -f '%e %M' -o "$SCRATCH/$label.time" "$@" > "$SCRATCH/$label.out"
-  read -r wall kb < "$SCRATCH/$label.time"
+  # /usr/bin/time puts "Command exited with non-zero status N" first when the command fails (Checkov
+  # exits 1 when a check fails); the figures are on the last line.
+  read -r wall kb < <(tail -n 1 "$SCRATCH/$label.time")
   eval "WALL_${label}=$wall; RSS_${label}=$kb"
   printf '  %-16s %8.2f s %8.0f MB\n' "$label" "$wall" "$(echo "$kb / 1024" | bc -l)"
 }
