@@ -30,7 +30,7 @@ timed() {
   eval "WALL_${label}=$wall; RSS_${label}=$kb"
   printf '  %-16s %8.2f s %8.0f MB\n' "$label" "$wall" "$(echo "$kb / 1024" | bc -l)"
 }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 results_of() { grep -h "results" "$SCRATCH/$1.out" | sed 's/.*results[^:]*: //' | tr -d '\r'; }
 
 step "inputs ($N resources, seed 42; Terraform plan of $TF_N resources)"
