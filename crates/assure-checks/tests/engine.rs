@@ -258,3 +258,50 @@ fn pack_sources(ids: &[&str]) -> Vec<Source> {
         })
         .collect()
 }
+
+#[test]
+fn every_truncation_and_byte_flip_of_an_input_is_an_error_or_a_result_never_a_panic() {
+    let engine = Engine::load(&assure_checks::pack::builtin(), &Overrides::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inputs = [
+        (
+            InputFormat::Native,
+            "{\"snapshot_time\": 1790000000, \"resources\": [\n{\"id\":\"a\",\"type\":\"security_group\",\"ingress\":[{\"protocol\":\"tcp\",\"from_port\":22,\"to_port\":22,\"cidr\":\"0.0.0.0/0\"}]},\n{\"id\":\"b\",\"type\":\"kms_key\",\"rotation_enabled\":true,\"last_rotated\":1789000000}\n]}\n",
+        ),
+        (
+            InputFormat::Ndjson,
+            "{\"snapshot_time\": 1790000000}\n{\"id\":\"a\",\"type\":\"vm\",\"public_ip\":true,\"subnet\":{\"id\":\"s\",\"tier\":\"data\"}}\n",
+        ),
+        (
+            InputFormat::TerraformPlan,
+            "{\"format_version\":\"1.2\",\"planned_values\":{\"root_module\":{\"resources\":[{\"address\":\"aws_kms_key.k\",\"mode\":\"managed\",\"type\":\"aws_kms_key\",\"name\":\"k\",\"values\":{\"enable_key_rotation\":false}}],\"child_modules\":[]}}}",
+        ),
+        (
+            InputFormat::AccessLog,
+            "{\"principal\":\"a\",\"privileged\":true,\"mfa_used\":false,\"time\":\"2026-09-20T10:00:00Z\",\"source_address\":\"10.0.0.1\"}\n",
+        ),
+        (
+            InputFormat::KeyRecords,
+            "{\"key\":\"k\",\"created\":1,\"algorithm\":\"AES\",\"size\":256,\"hsm_backed\":true,\"fips_status\":\"active\"}\n",
+        ),
+    ];
+    for (format, text) in inputs {
+        let whole = engine.read(text.as_bytes(), format, Some(0));
+        assert!(whole.is_ok(), "{format:?}: {:?}", whole.err());
+        let bytes = text.as_bytes();
+        for cut in 0..bytes.len() {
+            if let Ok(store) = engine.read(&bytes[..cut], format, Some(0)) {
+                engine.evaluate(&store);
+            }
+        }
+        for i in 0..bytes.len() {
+            for flip in [b'"', b'{', b']', b'9', b'\\', 0xff] {
+                let mut b = bytes.to_vec();
+                b[i] = flip;
+                if let Ok(store) = engine.read(&b, format, Some(0)) {
+                    engine.evaluate(&store);
+                }
+            }
+        }
+    }
+}
