@@ -305,3 +305,32 @@ fn every_truncation_and_byte_flip_of_an_input_is_an_error_or_a_result_never_a_pa
         }
     }
 }
+
+#[test]
+fn json_manifests_load_and_locate_their_errors() {
+    let good = r#"{
+  "id": "j.check", "title": "t", "resource": {"type": "thing"},
+  "assert": "r.a == 1",
+  "severity": "low", "controls": ["LOG-01"], "remediation": "r"
+}"#;
+    assert!(Engine::load(&[src("c/j.json", good)], &Overrides::new()).is_ok());
+    let bad = good.replace("r.a == 1", "r.a == ");
+    let e = Engine::load(&[src("c/j.json", &bad)], &Overrides::new())
+        .err()
+        .map(|e| e.to_string());
+    // Line 3 holds `  "assert": "r.a == "`; the error is at the end of the expression (offset 7), column 21.
+    assert_eq!(
+        e.as_deref().map(|e| e.split(": in").next()),
+        Some(Some("c/j.json:3:21")),
+        "{e:?}"
+    );
+    let unknown = good.replace("\"severity\"", "\"sevrity\"");
+    let e = Engine::load(&[src("c/j.json", &unknown)], &Overrides::new())
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        e.as_deref()
+            .is_some_and(|e| e.starts_with("c/j.json:5:") && e.contains("unknown field `sevrity`")),
+        "{e:?}"
+    );
+}
