@@ -329,8 +329,9 @@ fn json_manifests_load_and_locate_their_errors() {
         .err()
         .map(|e| e.to_string());
     assert!(
-        e.as_deref()
-            .is_some_and(|e| e.starts_with("c/j.json:5:") && e.contains("unknown field `sevrity`")),
+        e.as_deref().is_some_and(
+            |e| e.starts_with("c/j.json:4:11:") && e.contains("unknown field `sevrity`")
+        ),
         "{e:?}"
     );
 }
