@@ -123,7 +123,11 @@ fn prune_loose_params(catalog: &mut Catalog, profile: &Profile) {
             break;
         }
     }
+    // A parameter that stays in its control or group is not repeated loose (the same catalog imported twice).
     let mut ids: HashSet<String> = HashSet::new();
+    super::modify::for_each_param_mut(catalog, &mut |p| {
+        ids.insert(p.id.clone());
+    });
     catalog.params = loose
         .into_iter()
         .enumerate()
