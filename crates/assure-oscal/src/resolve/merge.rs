@@ -54,6 +54,7 @@ pub(crate) fn merge(
     profile: &Profile,
     document: &str,
     imported: Vec<(usize, Imported)>,
+    flat_keeps_nesting: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Merged, OscalError> {
     let structure = structure(profile, document)?;
@@ -113,7 +114,11 @@ pub(crate) fn merge(
         Structure::Flat => {
             for p in pruned_all {
                 out.params.extend(p.loose_params);
-                flatten(p.controls, p.groups, &mut out.controls);
+                if flat_keeps_nesting {
+                    ungroup(p.controls, p.groups, &mut out.controls);
+                } else {
+                    flatten(p.controls, p.groups, &mut out.controls);
+                }
             }
         }
         Structure::AsIs => {
@@ -171,12 +176,23 @@ pub(crate) fn merge(
     })
 }
 
-/// Adds groups to a list, merging a group into an earlier one with the same id (the same family imported twice).
+/// All controls of a pruned tree in document order without their groups, enhancements left nested.
+fn ungroup(controls: Vec<Control>, groups: Vec<Group>, out: &mut Vec<Control>) {
+    out.extend(controls);
+    for g in groups {
+        ungroup(g.controls, g.groups, out);
+    }
+}
+
+/// Adds groups to a list, merging a group into an earlier one that is the same group imported again: same id,
+/// or, for groups without ids, same title (as NIST's resolver does for chained imports).
 fn merge_groups(into: &mut Vec<Group>, groups: Vec<Group>) {
     for g in groups {
-        let existing =
-            g.id.as_ref()
-                .and_then(|id| into.iter_mut().find(|e| e.id.as_ref() == Some(id)));
+        let existing = into.iter_mut().find(|e| match (&e.id, &g.id) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => e.title == g.title,
+            _ => false,
+        });
         match existing {
             Some(e) => {
                 e.controls.extend(g.controls);
