@@ -289,3 +289,33 @@ mod tests {
         ));
     }
 }
+
+/// Makes `document` declare the OSCAL version Assure exports ([`EXPORT_OSCAL_VERSION`]), whatever its root, so
+/// that compliance-trestle and other 1.2 tools load it. Returns false when the value is not an OSCAL document.
+pub fn declare_export_version(document: &mut Value) -> bool {
+    let Value::Object(map) = document else {
+        return false;
+    };
+    let Some((_, body)) = map.iter_mut().find(|(k, _)| ROOTS.contains(&k.as_str())) else {
+        return false;
+    };
+    match body.get_mut("metadata").and_then(Value::as_object_mut) {
+        Some(md) => {
+            md.insert("oscal-version".into(), Value::String(EXPORT_OSCAL_VERSION.into()));
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::*;
+
+    #[test]
+    fn exports_declare_1_2_1() {
+        let mut v = serde_json::json!({"profile": {"uuid": "u", "metadata": {"title": "t", "oscal-version": "1.0.4"}}});
+        assert!(declare_export_version(&mut v));
+        assert_eq!(v["profile"]["metadata"]["oscal-version"], "1.2.1");
+    }
+}

@@ -13,9 +13,11 @@
 pub mod document;
 pub mod error;
 pub mod ids;
+pub mod import;
 pub mod model;
 pub mod refs;
 pub mod resolve;
+pub mod validate;
 pub mod xml;
 
 pub use document::EXPORT_OSCAL_VERSION;
