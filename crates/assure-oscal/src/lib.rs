@@ -7,16 +7,19 @@
 //! converts into its domain and stores. This crate does no storage and no network I/O.
 //!
 //! Entry points: [`resolve::resolve_profile_file`], [`import::import_catalog`], [`validate::validate_file`],
-//! [`tabular::import_framework_table`], [`mapping::import_mapping_collection`], [`mapping::import_crosswalk_csv`],
+//! [`tabular::import_framework_table`], [`mapping::import_mapping_collection`], [`mapping::import_crosswalk`],
 //! and the CLI surface in [`command`].
 
+pub mod command;
 pub mod document;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod mapping;
 pub mod model;
 pub mod refs;
 pub mod resolve;
+pub mod tabular;
 pub mod validate;
 pub mod xml;
 
