@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::document::declare_export_version;
 use crate::error::OscalError;
 use crate::resolve::{ResolveOptions, resolve_profile_file};
 use crate::validate::{SCHEMA_DIR_ENV, SchemaSet, Severity, validate_file};
@@ -65,20 +64,23 @@ pub fn run_resolve(args: &ResolveArgs, out: &mut dyn Write, err: &mut dyn Write)
     for w in &resolution.warnings {
         let _ = writeln!(err, "warning: {w}");
     }
-    let mut doc = resolution.to_document();
+    let mut resolution = resolution;
     if args.declare_1_2_1 {
-        declare_export_version(&mut doc);
+        resolution.catalog.metadata.oscal_version = crate::EXPORT_OSCAL_VERSION.to_owned();
     }
-    let text = match serde_json::to_string_pretty(&doc) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = writeln!(err, "error: cannot serialise the catalog: {e}");
-            return EXIT_INVALID;
-        }
-    };
     let written = match &args.output {
-        Some(path) => std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display())),
-        None => writeln!(out, "{text}").map_err(|e| e.to_string()),
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| {
+                resolution.write_json(&mut f).map_err(|e| e.to_string())?;
+                writeln!(f).and_then(|()| f.flush()).map_err(|e| e.to_string())
+            })
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => resolution
+            .write_json(&mut *out)
+            .map_err(|e| e.to_string())
+            .and_then(|()| writeln!(out).map_err(|e| e.to_string())),
     };
     match written {
         Ok(()) => EXIT_OK,

@@ -94,12 +94,35 @@ impl Ord for OscalVersion {
 
 /// Reads a file as OSCAL JSON; XML files (by extension or content) are converted to the JSON shape.
 pub fn read_value(path: &Path) -> Result<Value, OscalError> {
-    let document = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| OscalError::Io {
-        document: document.clone(),
+    parse_text(&path.display().to_string(), &read_text(path)?)
+}
+
+/// Reads a file as text, naming it in the error.
+pub fn read_text(path: &Path) -> Result<String, OscalError> {
+    std::fs::read_to_string(path).map_err(|source| OscalError::Io {
+        document: path.display().to_string(),
         source,
-    })?;
-    parse_text(&document, &text)
+    })
+}
+
+/// Fast path for large JSON catalogs: deserialises the model straight from the text. `None` when the text is
+/// not a well-formed JSON catalog; the caller then takes the slower path that explains what is wrong.
+pub fn parse_catalog_text(document: &str, text: &str) -> Option<Result<(Catalog, OscalVersion), OscalError>> {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('<') {
+        return None;
+    }
+    let doc: crate::model::CatalogDocument = serde_json::from_str(text).ok()?;
+    let version = match OscalVersion::parse(&doc.catalog.metadata.oscal_version) {
+        Some(v) if v.major == 1 => v,
+        _ => {
+            return Some(Err(OscalError::UnsupportedVersion {
+                document: document.to_owned(),
+                version: doc.catalog.metadata.oscal_version.clone(),
+            }));
+        }
+    };
+    Some(Ok((doc.catalog, version)))
 }
 
 /// Parses OSCAL text, JSON or XML (told apart by the first non-blank character).

@@ -79,7 +79,7 @@ pub(crate) fn merge(
         let Some(import) = profile.imports.get(i) else {
             continue;
         };
-        let index = ControlIndex::new(&imp.catalog);
+        let index = ControlIndex::new(&imp.catalog.0);
         let mut missing = Vec::new();
         let mut included = included_ids(&index, import, &mut missing);
         for control_id in missing {
@@ -93,12 +93,11 @@ pub(crate) fn merge(
             included.retain(|id| !seen.contains(id));
             seen.extend(included.iter().cloned());
         }
-        let mut catalog = imp.catalog;
-        if let Some(bm) = catalog.back_matter.take() {
-            resources.extend(bm.resources);
+        if let Some(bm) = &imp.catalog.0.back_matter {
+            resources.extend(bm.resources.iter().cloned());
         }
         versions.extend(imp.version);
-        pruned_all.push(prune(catalog, &included, structure != Structure::AsIs));
+        pruned_all.push(prune(&imp.catalog.0, &included, structure != Structure::AsIs));
     }
 
     let mut out = Catalog {

@@ -11,11 +11,14 @@ mod select;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{OscalVersion, check_version, from_value, read_value, root_of};
+use crate::document::{
+    OscalVersion, check_version, from_value, parse_catalog_text, parse_text, read_text, read_value, root_of,
+};
 use crate::error::OscalError;
 use crate::model::{Catalog, Profile, Resource};
 
@@ -129,6 +132,15 @@ impl Resolution {
             .collect()
     }
 
+    /// Writes the catalog as an OSCAL JSON document, indented, without building an intermediate value.
+    pub fn write_json(&self, writer: impl std::io::Write) -> serde_json::Result<()> {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            catalog: &'a Catalog,
+        }
+        serde_json::to_writer_pretty(writer, &Doc { catalog: &self.catalog })
+    }
+
     /// The catalog as an OSCAL JSON document (`{ "catalog": ... }`).
     pub fn to_document(&self) -> Value {
         let mut doc = serde_json::Map::new();
@@ -174,13 +186,13 @@ struct Resolver<'o> {
     stack: Vec<PathBuf>,
     warnings: Vec<Warning>,
     aliases_used: Vec<AliasUse>,
-    cache: HashMap<PathBuf, (Catalog, OscalVersion)>,
+    cache: HashMap<PathBuf, Rc<(Catalog, OscalVersion)>>,
 }
 
 /// What one import contributed.
 pub(crate) struct Imported {
     pub href: String,
-    pub catalog: Catalog,
+    pub catalog: Rc<(Catalog, OscalVersion)>,
     pub version: Option<OscalVersion>,
 }
 
@@ -216,13 +228,14 @@ impl Resolver<'_> {
         for (i, import) in profile.imports.iter().enumerate() {
             let pointer = format!("/profile/imports/{i}");
             let target = self.locate(profile, path, document, &pointer, &import.href)?;
-            let (catalog, v) = self.load_import(&target, document, &pointer, &import.href)?;
+            let loaded = self.load_import(&target, document, &pointer, &import.href)?;
+            let version = Some(loaded.1.clone());
             imported.push((
                 i,
                 Imported {
                     href: import.href.clone(),
-                    catalog,
-                    version: Some(v),
+                    catalog: loaded,
+                    version,
                 },
             ));
         }
@@ -321,7 +334,7 @@ impl Resolver<'_> {
         document: &str,
         pointer: &str,
         href: &str,
-    ) -> Result<(Catalog, OscalVersion), OscalError> {
+    ) -> Result<Rc<(Catalog, OscalVersion)>, OscalError> {
         let target = canonical(target)?;
         if self.stack.contains(&target) {
             let mut chain = self.stack.clone();
@@ -336,7 +349,13 @@ impl Resolver<'_> {
             return Ok(hit.clone());
         }
         let name = target.display().to_string();
-        let value = read_value(&target)?;
+        let text = read_text(&target)?;
+        if let Some(fast) = parse_catalog_text(&name, &text) {
+            let loaded = Rc::new(fast?);
+            self.cache.insert(target, loaded.clone());
+            return Ok(loaded);
+        }
+        let value = parse_text(&name, &text)?;
         let (root, body) = root_of(&name, &value)?;
         let loaded = match root {
             "catalog" => {
@@ -364,6 +383,7 @@ impl Resolver<'_> {
                 });
             }
         };
+        let loaded = Rc::new(loaded);
         self.cache.insert(target, loaded.clone());
         Ok(loaded)
     }

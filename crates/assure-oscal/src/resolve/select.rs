@@ -153,10 +153,10 @@ pub(crate) struct Pruned {
     pub loose_params: Vec<Parameter>,
 }
 
-pub(crate) fn prune(catalog: Catalog, included: &HashSet<String>, groups_loose: bool) -> Pruned {
-    let mut loose = catalog.params;
-    let controls = prune_controls(catalog.controls, included, &mut loose);
-    let groups = prune_groups(catalog.groups, included, groups_loose, &mut loose);
+pub(crate) fn prune(catalog: &Catalog, included: &HashSet<String>, groups_loose: bool) -> Pruned {
+    let mut loose = catalog.params.clone();
+    let controls = prune_controls(&catalog.controls, included, &mut loose);
+    let groups = prune_groups(&catalog.groups, included, groups_loose, &mut loose);
     Pruned {
         controls,
         groups,
@@ -164,19 +164,31 @@ pub(crate) fn prune(catalog: Catalog, included: &HashSet<String>, groups_loose: 
     }
 }
 
-fn prune_controls(
-    list: Vec<Control>,
-    included: &HashSet<String>,
-    loose: &mut Vec<Parameter>,
-) -> Vec<Control> {
+/// A control without its enhancements (cloning only what is kept).
+fn shallow(c: &Control) -> Control {
+    Control {
+        id: c.id.clone(),
+        class: c.class.clone(),
+        title: c.title.clone(),
+        params: c.params.clone(),
+        props: c.props.clone(),
+        links: c.links.clone(),
+        parts: c.parts.clone(),
+        controls: Vec::new(),
+        extra: c.extra.clone(),
+    }
+}
+
+fn prune_controls(list: &[Control], included: &HashSet<String>, loose: &mut Vec<Parameter>) -> Vec<Control> {
     let mut out = Vec::new();
-    for mut c in list {
-        let kids = prune_controls(std::mem::take(&mut c.controls), included, loose);
+    for c in list {
+        let kids = prune_controls(&c.controls, included, loose);
         if included.contains(&c.id) {
-            c.controls = kids;
-            out.push(c);
+            let mut kept = shallow(c);
+            kept.controls = kids;
+            out.push(kept);
         } else {
-            loose.append(&mut c.params);
+            loose.extend(c.params.iter().cloned());
             out.extend(kids);
         }
     }
@@ -184,26 +196,32 @@ fn prune_controls(
 }
 
 fn prune_groups(
-    list: Vec<Group>,
+    list: &[Group],
     included: &HashSet<String>,
     groups_loose: bool,
     loose: &mut Vec<Parameter>,
 ) -> Vec<Group> {
     let mut out = Vec::new();
-    for mut g in list {
-        let mut group_params = std::mem::take(&mut g.params);
-        let controls = prune_controls(std::mem::take(&mut g.controls), included, loose);
-        let groups = prune_groups(std::mem::take(&mut g.groups), included, groups_loose, loose);
+    for g in list {
+        let controls = prune_controls(&g.controls, included, loose);
+        let groups = prune_groups(&g.groups, included, groups_loose, loose);
         let keep = !controls.is_empty() || !groups.is_empty() || g.is_keep_always();
-        if keep && !groups_loose {
-            g.params = group_params;
-        } else {
-            loose.append(&mut group_params);
+        if !keep || groups_loose {
+            loose.extend(g.params.iter().cloned());
         }
         if keep {
-            g.controls = controls;
-            g.groups = groups;
-            out.push(g);
+            out.push(Group {
+                id: g.id.clone(),
+                class: g.class.clone(),
+                title: g.title.clone(),
+                params: if groups_loose { Vec::new() } else { g.params.clone() },
+                props: g.props.clone(),
+                links: g.links.clone(),
+                parts: g.parts.clone(),
+                groups,
+                controls,
+                extra: g.extra.clone(),
+            });
         }
     }
     out
