@@ -145,9 +145,17 @@ impl SchemaSet {
             .map(|e| Finding {
                 severity: Severity::Error,
                 pointer: e.instance_path().to_string(),
-                message: format!("schema: {e}"),
+                message: format!("schema: {}", shorten(&e.to_string(), 300)),
             })
             .collect())
+    }
+}
+
+/// Cuts long schema messages (which quote the whole offending instance) to `max` characters.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
     }
 }
 
