@@ -74,7 +74,9 @@ pub fn run_resolve(args: &ResolveArgs, out: &mut dyn Write, err: &mut dyn Write)
             .map_err(|e| e.to_string())
             .and_then(|mut f| {
                 resolution.write_json(&mut f).map_err(|e| e.to_string())?;
-                writeln!(f).and_then(|()| f.flush()).map_err(|e| e.to_string())
+                writeln!(f)
+                    .and_then(|()| f.flush())
+                    .map_err(|e| e.to_string())
             })
             .map_err(|e| format!("{}: {e}", path.display())),
         None => resolution
@@ -115,7 +117,9 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
     };
     let report = match validate_file(&args.file, schemas.as_ref()) {
         Ok(r) => r,
-        Err(e @ (OscalError::Io { .. } | OscalError::Syntax { .. } | OscalError::WrongRoot { .. })) => {
+        Err(
+            e @ (OscalError::Io { .. } | OscalError::Syntax { .. } | OscalError::WrongRoot { .. }),
+        ) => {
             let _ = writeln!(err, "error: {e}");
             return if matches!(e, OscalError::Io { .. }) {
                 EXIT_USAGE
@@ -129,14 +133,22 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
         }
     };
     if args.json {
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         for f in &report.findings {
             let level = match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            let _ = writeln!(out, "{level}: {} at {}: {}", report.document, f.pointer, f.message);
+            let _ = writeln!(
+                out,
+                "{level}: {} at {}: {}",
+                report.document, f.pointer, f.message
+            );
         }
         if !report.schema_checked {
             let _ = writeln!(
@@ -144,15 +156,27 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
                 "note: JSON schema not checked (give --schemas DIR or {SCHEMA_DIR_ENV}); referential integrity only"
             );
         }
-        let errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
+        let errors = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count();
         let _ = writeln!(
             out,
             "{}: {} ({} error(s), {} warning(s))",
             report.document,
-            if report.is_valid() { "valid" } else { "invalid" },
+            if report.is_valid() {
+                "valid"
+            } else {
+                "invalid"
+            },
             errors,
             report.findings.len() - errors
         );
     }
-    if report.is_valid() { EXIT_OK } else { EXIT_INVALID }
+    if report.is_valid() {
+        EXIT_OK
+    } else {
+        EXIT_INVALID
+    }
 }

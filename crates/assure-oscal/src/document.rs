@@ -107,7 +107,10 @@ pub fn read_text(path: &Path) -> Result<String, OscalError> {
 
 /// Fast path for large JSON catalogs: deserialises the model straight from the text. `None` when the text is
 /// not a well-formed JSON catalog; the caller then takes the slower path that explains what is wrong.
-pub fn parse_catalog_text(document: &str, text: &str) -> Option<Result<(Catalog, OscalVersion), OscalError>> {
+pub fn parse_catalog_text(
+    document: &str,
+    text: &str,
+) -> Option<Result<(Catalog, OscalVersion), OscalError>> {
     let text = text.trim_start_matches('\u{feff}');
     if text.trim_start().starts_with('<') {
         return None;
@@ -324,7 +327,10 @@ pub fn declare_export_version(document: &mut Value) -> bool {
     };
     match body.get_mut("metadata").and_then(Value::as_object_mut) {
         Some(md) => {
-            md.insert("oscal-version".into(), Value::String(EXPORT_OSCAL_VERSION.into()));
+            md.insert(
+                "oscal-version".into(),
+                Value::String(EXPORT_OSCAL_VERSION.into()),
+            );
             true
         }
         None => false,

@@ -77,7 +77,10 @@ pub struct CatalogImportOptions {
 }
 
 /// Imports a catalog file (JSON or XML).
-pub fn import_catalog_file(path: &Path, options: &CatalogImportOptions) -> Result<ImportedFramework, OscalError> {
+pub fn import_catalog_file(
+    path: &Path,
+    options: &CatalogImportOptions,
+) -> Result<ImportedFramework, OscalError> {
     Ok(import_catalog(&load_catalog(path)?, options))
 }
 
@@ -108,7 +111,10 @@ pub fn import_catalog(catalog: &Catalog, options: &CatalogImportOptions) -> Impo
         .parties
         .as_ref()
         .and_then(|p| p.as_array())
-        .and_then(|a| a.iter().find(|p| p.get("type").and_then(Value::as_str) == Some("organization")))
+        .and_then(|a| {
+            a.iter()
+                .find(|p| p.get("type").and_then(Value::as_str) == Some("organization"))
+        })
         .and_then(|p| p.get("name"))
         .and_then(Value::as_str)
         .map(str::to_owned);
@@ -128,7 +134,9 @@ pub fn import_catalog(catalog: &Catalog, options: &CatalogImportOptions) -> Impo
 /// `nist-800-53-r5` for SP 800-53 rev 5 catalogs, else a lowercase slug of the title.
 pub fn framework_id_for(title: &str) -> String {
     let t = title.to_lowercase();
-    if t.contains("800-53") && (t.contains("revision 5") || t.contains("rev5") || t.contains("rev. 5")) {
+    if t.contains("800-53")
+        && (t.contains("revision 5") || t.contains("rev5") || t.contains("rev. 5"))
+    {
         return "nist-800-53-r5".to_owned();
     }
     let mut slug = String::new();
@@ -142,7 +150,12 @@ pub fn framework_id_for(title: &str) -> String {
     slug.trim_matches('-').to_owned()
 }
 
-fn push_group(g: &Group, parent: Option<&str>, anonymous: &mut usize, out: &mut Vec<ImportedRequirement>) {
+fn push_group(
+    g: &Group,
+    parent: Option<&str>,
+    anonymous: &mut usize,
+    out: &mut Vec<ImportedRequirement>,
+) {
     let id = match &g.id {
         Some(id) => id.clone(),
         None => {
@@ -204,7 +217,12 @@ fn push_control(c: &Control, parent: Option<&str>, out: &mut Vec<ImportedRequire
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -221,7 +239,12 @@ fn imported_param(p: &Parameter) -> ImportedParameter {
 /// The statement with its items (`a.`, `1.`) one per line and parameters written as NIST prints them.
 fn statement_text(part: &Part, params: &HashMap<&str, &Parameter>) -> String {
     let mut lines = Vec::new();
-    fn walk(part: &Part, params: &HashMap<&str, &Parameter>, depth: usize, lines: &mut Vec<String>) {
+    fn walk(
+        part: &Part,
+        params: &HashMap<&str, &Parameter>,
+        depth: usize,
+        lines: &mut Vec<String>,
+    ) {
         let label = part
             .props
             .iter()
@@ -229,7 +252,11 @@ fn statement_text(part: &Part, params: &HashMap<&str, &Parameter>) -> String {
             .map(|p| format!("{} ", p.value))
             .unwrap_or_default();
         if let Some(prose) = &part.prose {
-            lines.push(format!("{}{label}{}", "  ".repeat(depth), render_inserts(prose, params)));
+            lines.push(format!(
+                "{}{label}{}",
+                "  ".repeat(depth),
+                render_inserts(prose, params)
+            ));
         }
         for p in &part.parts {
             walk(p, params, depth + usize::from(part.prose.is_some()), lines);
@@ -250,7 +277,10 @@ fn render_inserts(prose: &str, params: &HashMap<&str, &Parameter>) -> String {
             return out;
         };
         let inner = &rest[start + 2..start + end];
-        let id = inner.split_once(',').map(|(_, id)| id.trim()).unwrap_or_default();
+        let id = inner
+            .split_once(',')
+            .map(|(_, id)| id.trim())
+            .unwrap_or_default();
         let rendered = match params.get(id) {
             Some(p) => describe_param(p),
             None => format!("[Assignment: {id}]"),
@@ -320,7 +350,10 @@ impl ImportedFramework {
 
     /// Requirement ids of `existing` (e.g. the demo's 800-53 subset; OSCAL or displayed form) that this
     /// framework lacks: importing over them would orphan their mappings.
-    pub fn missing_requirements<'a>(&self, existing: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    pub fn missing_requirements<'a>(
+        &self,
+        existing: impl IntoIterator<Item = &'a str>,
+    ) -> Vec<String> {
         let ids: HashSet<&str> = self.requirements.iter().map(|r| r.id.as_str()).collect();
         existing
             .into_iter()
@@ -350,7 +383,11 @@ mod tests {
     fn catalog_becomes_groups_and_requirements_with_parents() -> Result<(), OscalError> {
         let fw = import_catalog(&sample()?, &CatalogImportOptions::default());
         assert_eq!(fw.id, "nist-800-53-r5");
-        let ids: Vec<_> = fw.requirements.iter().map(|r| (r.id.as_str(), r.parent.as_deref(), r.kind)).collect();
+        let ids: Vec<_> = fw
+            .requirements
+            .iter()
+            .map(|r| (r.id.as_str(), r.parent.as_deref(), r.kind))
+            .collect();
         assert_eq!(
             ids,
             vec![
@@ -377,7 +414,10 @@ mod tests {
     #[test]
     fn requirements_the_catalog_lacks_are_listed() -> Result<(), OscalError> {
         let fw = import_catalog(&sample()?, &CatalogImportOptions::default());
-        assert_eq!(fw.missing_requirements(["ac-2", "AC-2(1)", "ac-99"]), vec!["ac-99".to_owned()]);
+        assert_eq!(
+            fw.missing_requirements(["ac-2", "AC-2(1)", "ac-99"]),
+            vec!["ac-99".to_owned()]
+        );
         Ok(())
     }
 }

@@ -133,7 +133,10 @@ fn framework_for(href: &str, options: &MappingImportOptions) -> String {
         return id.clone();
     }
     let path = Path::new(href);
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     // "catalogs/FedRAMP_rev5_HIGH/catalog.json": the folder names the framework better than "catalog".
     let name = if matches!(stem.as_str(), "catalog" | "profile") {
         path.parent()
@@ -184,7 +187,11 @@ pub fn import_mapping_collection(
                     .confidence_score
                     .as_ref()
                     .or(top.confidence_score.as_ref())
-                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())),
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    }),
             };
             for source in &map.sources {
                 for target in &map.targets {
@@ -245,7 +252,10 @@ pub struct CrosswalkOptions {
 
 /// Imports a crosswalk table (source, target, relationship, rationale); every row error is listed and nothing
 /// is returned unless all rows are valid.
-pub fn import_crosswalk(path: &Path, options: &CrosswalkOptions) -> Result<Vec<ImportedMapping>, MappingImportError> {
+pub fn import_crosswalk(
+    path: &Path,
+    options: &CrosswalkOptions,
+) -> Result<Vec<ImportedMapping>, MappingImportError> {
     let table = Table::read(path, options.sheet.as_deref(), options.header_row)?;
     let c = &options.columns;
     let source_col = table.column(&c.source)?;
@@ -253,7 +263,11 @@ pub fn import_crosswalk(path: &Path, options: &CrosswalkOptions) -> Result<Vec<I
     let rel_col = table.column(&c.relationship)?;
     // The rationale column is optional: absent from the header means no rationale.
     let rationale_col = c.rationale.as_deref().and_then(|n| table.column(n).ok());
-    let framework_col = c.target_framework.as_deref().map(|n| table.column(n)).transpose()?;
+    let framework_col = c
+        .target_framework
+        .as_deref()
+        .map(|n| table.column(n))
+        .transpose()?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (row, cells) in &table.rows {

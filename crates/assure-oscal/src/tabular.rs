@@ -20,7 +20,11 @@ pub struct RowError {
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "row {}, column {}: {}", self.row, self.column, self.message)
+        write!(
+            f,
+            "row {}, column {}: {}",
+            self.row, self.column, self.message
+        )
     }
 }
 
@@ -63,44 +67,46 @@ impl Table {
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        let all: Vec<Vec<String>> = if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
-            use calamine::Reader;
-            let mut wb = calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
-            let name = match sheet {
-                Some(s) => s.to_owned(),
-                None => wb
-                    .sheet_names()
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| unreadable("the workbook has no sheet".into()))?,
+        let all: Vec<Vec<String>> =
+            if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods") {
+                use calamine::Reader;
+                let mut wb =
+                    calamine::open_workbook_auto(path).map_err(|e| unreadable(e.to_string()))?;
+                let name = match sheet {
+                    Some(s) => s.to_owned(),
+                    None => wb
+                        .sheet_names()
+                        .first()
+                        .cloned()
+                        .ok_or_else(|| unreadable("the workbook has no sheet".into()))?,
+                };
+                let range = wb
+                    .worksheet_range(&name)
+                    .map_err(|e| unreadable(format!("sheet `{name}`: {e}")))?;
+                range
+                    .rows()
+                    .map(|r| {
+                        r.iter()
+                            .map(|c| match c {
+                                calamine::Data::Error(e) => format!("#ERROR {e}"),
+                                other => other.to_string(),
+                            })
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_path(path)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                let mut out = Vec::new();
+                for rec in reader.records() {
+                    let rec = rec.map_err(|e| unreadable(e.to_string()))?;
+                    out.push(rec.iter().map(str::to_owned).collect());
+                }
+                out
             };
-            let range = wb
-                .worksheet_range(&name)
-                .map_err(|e| unreadable(format!("sheet `{name}`: {e}")))?;
-            range
-                .rows()
-                .map(|r| {
-                    r.iter()
-                        .map(|c| match c {
-                            calamine::Data::Error(e) => format!("#ERROR {e}"),
-                            other => other.to_string(),
-                        })
-                        .collect()
-                })
-                .collect()
-        } else {
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_path(path)
-                .map_err(|e| unreadable(e.to_string()))?;
-            let mut out = Vec::new();
-            for rec in reader.records() {
-                let rec = rec.map_err(|e| unreadable(e.to_string()))?;
-                out.push(rec.iter().map(str::to_owned).collect());
-            }
-            out
-        };
         let skip = header_row.max(1) - 1;
         let mut it = all.into_iter().enumerate().skip(skip);
         let header = it
@@ -117,10 +123,15 @@ impl Table {
     /// The index of a column named by its header (case-insensitive) or by its letter (`A`, `AB`).
     pub fn column(&self, name: &str) -> Result<usize, TableError> {
         let wanted = name.trim();
-        if let Some(i) = self.header.iter().position(|h| h.eq_ignore_ascii_case(wanted)) {
+        if let Some(i) = self
+            .header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(wanted))
+        {
             return Ok(i);
         }
-        if !wanted.is_empty() && wanted.len() <= 3 && wanted.chars().all(|c| c.is_ascii_uppercase()) {
+        if !wanted.is_empty() && wanted.len() <= 3 && wanted.chars().all(|c| c.is_ascii_uppercase())
+        {
             let n = wanted
                 .chars()
                 .fold(0usize, |acc, c| acc * 26 + (c as usize - 'A' as usize + 1));
@@ -134,7 +145,7 @@ impl Table {
     }
 
     /// The trimmed cell of a row, empty when the row is short.
-    pub fn cell<'a>(row: &'a [String], index: usize) -> &'a str {
+    pub fn cell(row: &[String], index: usize) -> &str {
         row.get(index).map(|s| s.trim()).unwrap_or("")
     }
 }
@@ -165,7 +176,10 @@ pub struct TableImportOptions {
 }
 
 /// Imports a framework from CSV or XLSX. Ids must be unique, titles present, parents listed earlier.
-pub fn import_framework_table(path: &Path, options: &TableImportOptions) -> Result<ImportedFramework, TableError> {
+pub fn import_framework_table(
+    path: &Path,
+    options: &TableImportOptions,
+) -> Result<ImportedFramework, TableError> {
     let table = Table::read(path, options.sheet.as_deref(), options.header_row)?;
     let cols = &options.columns;
     let id_col = table.column(&cols.id)?;
@@ -191,7 +205,10 @@ pub fn import_framework_table(path: &Path, options: &TableImportOptions) -> Resu
             errors.push(err(&cols.id, "id is empty".into()));
             row_ok = false;
         } else if let Some(first) = seen.get(id) {
-            errors.push(err(&cols.id, format!("duplicate id `{id}` (first on row {first})")));
+            errors.push(err(
+                &cols.id,
+                format!("duplicate id `{id}` (first on row {first})"),
+            ));
             row_ok = false;
         }
         if title.is_empty() {
@@ -228,8 +245,15 @@ pub fn import_framework_table(path: &Path, options: &TableImportOptions) -> Resu
         };
         for (i, c) in cells.iter().enumerate() {
             if c.starts_with("#ERROR") {
-                let column = table.header.get(i).cloned().unwrap_or_else(|| format!("{}", i + 1));
-                errors.push(err(&column, format!("the cell holds a spreadsheet error ({c})")));
+                let column = table
+                    .header
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("{}", i + 1));
+                errors.push(err(
+                    &column,
+                    format!("the cell holds a spreadsheet error ({c})"),
+                ));
                 row_ok = false;
             }
         }

@@ -166,7 +166,11 @@ pub fn validate_file(path: &Path, schemas: Option<&SchemaSet>) -> Result<Report,
 }
 
 /// Validates a parsed document.
-pub fn validate_value(document: &str, value: &Value, schemas: Option<&SchemaSet>) -> Result<Report, OscalError> {
+pub fn validate_value(
+    document: &str,
+    value: &Value,
+    schemas: Option<&SchemaSet>,
+) -> Result<Report, OscalError> {
     let (root, _) = root_of(document, value)?;
     let mut findings = match schemas {
         Some(s) => s.check(root, value)?,
@@ -231,7 +235,8 @@ fn scan(value: &Value, pointer: &mut String, parent_key: &str, s: &mut Scan) {
                 match (k.as_str(), v) {
                     ("href", Value::String(h)) => {
                         if let Some(target) = h.strip_prefix('#') {
-                            s.refs.push((pointer.clone(), target.to_owned(), RefKind::Fragment));
+                            s.refs
+                                .push((pointer.clone(), target.to_owned(), RefKind::Fragment));
                         }
                     }
                     ("role-id", Value::String(r)) if parent_key == "responsible-parties" => {
@@ -240,11 +245,15 @@ fn scan(value: &Value, pointer: &mut String, parent_key: &str, s: &mut Scan) {
                     ("party-uuids", Value::Array(a)) if parent_key == "responsible-parties" => {
                         for (i, p) in a.iter().enumerate() {
                             if let Value::String(p) = p {
-                                s.refs.push((format!("{pointer}/{i}"), p.clone(), RefKind::Party));
+                                s.refs
+                                    .push((format!("{pointer}/{i}"), p.clone(), RefKind::Party));
                             }
                         }
                     }
-                    ("prose" | "description" | "remarks" | "guidance" | "statement" | "usage", Value::String(t)) => {
+                    (
+                        "prose" | "description" | "remarks" | "guidance" | "statement" | "usage",
+                        Value::String(t),
+                    ) => {
                         let mut frags = HashSet::new();
                         for target in markdown_links(t) {
                             frags.insert(target);
@@ -313,7 +322,10 @@ pub fn check_references(value: &Value) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (pointer, target, kind) in &s.refs {
         let (ok, what) = match kind {
-            RefKind::Fragment => (s.ids.contains(target) || s.uuids.contains(target), "link target"),
+            RefKind::Fragment => (
+                s.ids.contains(target) || s.uuids.contains(target),
+                "link target",
+            ),
             RefKind::Param => (s.param_ids.contains(target), "parameter"),
             RefKind::Role => (s.role_ids.contains(target), "role"),
             RefKind::Party => (s.party_uuids.contains(target), "party"),
@@ -329,7 +341,9 @@ pub fn check_references(value: &Value) -> Vec<Finding> {
         findings.push(Finding {
             severity,
             pointer: pointer.clone(),
-            message: format!("dangling reference: {what} `{target}` is not defined in this document"),
+            message: format!(
+                "dangling reference: {what} `{target}` is not defined in this document"
+            ),
         });
     }
     let mut seen: HashMap<&str, &str> = HashMap::new();
@@ -368,7 +382,10 @@ mod tests {
             "roles": [{"id": "creator", "title": "C"}],
             "parties": [{"uuid": "p1", "type": "organization", "name": "N"}],
             "responsible-parties": [{"role-id": "owner", "party-uuids": ["p1", "p2"]}]}}});
-        let msgs: Vec<String> = check_references(&doc).into_iter().map(|f| f.message).collect();
+        let msgs: Vec<String> = check_references(&doc)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
     }
 }

@@ -30,7 +30,12 @@ fn ids_in(value: &Value, key: &str, out: &mut BTreeSet<String>) {
 fn index_controls<'a>(value: &'a Value, out: &mut HashMap<String, &'a Value>) {
     match value {
         Value::Object(m) => {
-            for c in m.get("controls").and_then(Value::as_array).into_iter().flatten() {
+            for c in m
+                .get("controls")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = c.get("id").and_then(Value::as_str) {
                     out.insert(id.to_owned(), c);
                 }
@@ -56,7 +61,8 @@ fn all_ids(value: &Value, out: &mut BTreeSet<String>) {
 }
 
 #[test]
-fn fedramp_low_resolves_and_reports_unresolved_alias_parameters() -> Result<(), Box<dyn std::error::Error>> {
+fn fedramp_low_resolves_and_reports_unresolved_alias_parameters()
+-> Result<(), Box<dyn std::error::Error>> {
     let Some(data) = common::shared_data() else {
         return Ok(());
     };
@@ -69,7 +75,10 @@ fn fedramp_low_resolves_and_reports_unresolved_alias_parameters() -> Result<(), 
 
     // The profile's back-matter points at "NIST_SP-800-53_rev5_catalog.json" (5.1.1); we map it to 5.0.1.
     let options = ResolveOptions {
-        href_map: HashMap::from([("NIST_SP-800-53_rev5_catalog.json".to_owned(), catalog_path.clone())]),
+        href_map: HashMap::from([(
+            "NIST_SP-800-53_rev5_catalog.json".to_owned(),
+            catalog_path.clone(),
+        )]),
         ..ResolveOptions::default()
     };
     let resolution = resolve_profile_file(&profile_path, &options)?;
@@ -86,7 +95,11 @@ fn fedramp_low_resolves_and_reports_unresolved_alias_parameters() -> Result<(), 
         .collect();
     let unresolved: BTreeSet<&str> = resolution.unresolved_parameters().into_iter().collect();
     assert_eq!(unresolved, expected_unresolved);
-    assert_eq!(unresolved.len(), 146, "every ODP alias id (ac-01_odp.05, ...) is reported");
+    assert_eq!(
+        unresolved.len(),
+        146,
+        "every ODP alias id (ac-01_odp.05, ...) is reported"
+    );
     assert!(unresolved.contains("ac-01_odp.05"));
 
     // Settings that did resolve were applied: at-2_prm_1 carries FedRAMP's constraint.
@@ -118,7 +131,9 @@ fn fedramp_low_resolves_and_reports_unresolved_alias_parameters() -> Result<(), 
             adds += 1;
             if add.by_id.as_ref().is_some_and(|id| inside.contains(id)) {
                 operative += 1;
-                fedramp_ns_added += serde_json::to_string(add)?.matches("https://fedramp.gov/ns/oscal").count();
+                fedramp_ns_added += serde_json::to_string(add)?
+                    .matches("https://fedramp.gov/ns/oscal")
+                    .count();
             }
         }
     }
@@ -130,7 +145,10 @@ fn fedramp_low_resolves_and_reports_unresolved_alias_parameters() -> Result<(), 
     assert_eq!(operative, 508);
     assert_eq!(operative + inoperative, adds);
     let fedramp_props = text.matches("https://fedramp.gov/ns/oscal").count();
-    assert_eq!(fedramp_props, fedramp_ns_added, "every operative add's content is in the result");
+    assert_eq!(
+        fedramp_props, fedramp_ns_added,
+        "every operative add's content is in the result"
+    );
 
     // The controls are those the profile selects.
     let mut control_ids = BTreeSet::new();

@@ -8,9 +8,12 @@ use std::collections::HashMap;
 
 use assure_oscal::import::{CatalogImportOptions, RequirementKind, import_catalog_file};
 use assure_oscal::mapping::{
-    CrosswalkOptions, MappingImportError, MappingImportOptions, Relationship, import_crosswalk, import_mapping_collection,
+    CrosswalkOptions, MappingImportError, MappingImportOptions, Relationship, import_crosswalk,
+    import_mapping_collection,
 };
-use assure_oscal::tabular::{ColumnMapping, TableError, TableImportOptions, import_framework_table};
+use assure_oscal::tabular::{
+    ColumnMapping, TableError, TableImportOptions, import_framework_table,
+};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -44,7 +47,11 @@ fn csv_framework_imports_with_a_column_mapping() -> TestResult {
     )?;
     let fw = import_framework_table(&path, &ccm_options())?;
     assert_eq!(fw.id, "csa-ccm-4");
-    let got: Vec<_> = fw.requirements.iter().map(|r| (r.id.as_str(), r.parent.as_deref(), r.kind)).collect();
+    let got: Vec<_> = fw
+        .requirements
+        .iter()
+        .map(|r| (r.id.as_str(), r.parent.as_deref(), r.kind))
+        .collect();
     assert_eq!(
         got,
         [
@@ -53,7 +60,10 @@ fn csv_framework_imports_with_a_column_mapping() -> TestResult {
             ("IAM-02", Some("IAM"), RequirementKind::Requirement),
         ]
     );
-    assert_eq!(fw.requirements[1].text.as_deref(), Some("Establish, document, approve..."));
+    assert_eq!(
+        fw.requirements[1].text.as_deref(),
+        Some("Establish, document, approve...")
+    );
     Ok(())
 }
 
@@ -76,7 +86,12 @@ fn every_row_error_is_listed_and_nothing_is_imported() -> TestResult {
     let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
     assert_eq!(
         got,
-        [(3, "Control Title"), (4, "Control ID"), (5, "Domain"), (6, "Kind")],
+        [
+            (3, "Control Title"),
+            (4, "Control ID"),
+            (5, "Domain"),
+            (6, "Kind")
+        ],
         "{errors:?}"
     );
     Ok(())
@@ -87,8 +102,13 @@ fn a_mapped_column_missing_from_the_header_is_named() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("cis.csv");
     std::fs::write(&path, "Safeguard,Title\n1.1,Inventory\n")?;
-    let err = import_framework_table(&path, &ccm_options()).err().ok_or("must fail")?;
-    assert!(matches!(err, TableError::MissingColumn { ref column, .. } if column == "Control ID"), "{err}");
+    let err = import_framework_table(&path, &ccm_options())
+        .err()
+        .ok_or("must fail")?;
+    assert!(
+        matches!(err, TableError::MissingColumn { ref column, .. } if column == "Control ID"),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -98,9 +118,14 @@ fn xlsx_framework_imports_from_the_named_sheet_with_column_letters() -> TestResu
     let path = dir.path().join("cis.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet().set_name("Controls")?;
-    for (r, row) in [["CIS Safeguard", "Title", "Parent"], ["1", "Inventory of Enterprise Assets", ""], ["1.1", "Establish inventory", "1"], ["6.10", "Centralize access control", ""]]
-        .iter()
-        .enumerate()
+    for (r, row) in [
+        ["CIS Safeguard", "Title", "Parent"],
+        ["1", "Inventory of Enterprise Assets", ""],
+        ["1.1", "Establish inventory", "1"],
+        ["6.10", "Centralize access control", ""],
+    ]
+    .iter()
+    .enumerate()
     {
         for (c, v) in row.iter().enumerate() {
             ws.write_string(u32::try_from(r)?, u16::try_from(c)?, *v)?;
@@ -122,7 +147,11 @@ fn xlsx_framework_imports_from_the_named_sheet_with_column_letters() -> TestResu
     };
     let fw = import_framework_table(&path, &options)?;
     let ids: Vec<&str> = fw.requirements.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["1", "1.1", "6.10"], "ids stored as text keep their trailing zero");
+    assert_eq!(
+        ids,
+        ["1", "1.1", "6.10"],
+        "ids stored as text keep their trailing zero"
+    );
     assert_eq!(fw.requirements[1].parent.as_deref(), Some("1"));
     Ok(())
 }
@@ -153,12 +182,17 @@ fn csv_crosswalk_becomes_typed_mappings_with_provenance() -> TestResult {
 fn crosswalk_row_errors_are_all_listed() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("xwalk.csv");
-    std::fs::write(&path, "source,target,relationship\n,A.5.15,subset-of\nIAM-02,A.5.17,related\n")?;
+    std::fs::write(
+        &path,
+        "source,target,relationship\n,A.5.15,subset-of\nIAM-02,A.5.17,related\n",
+    )?;
     let options = CrosswalkOptions {
         target_framework: "iso27001-2022".into(),
         ..CrosswalkOptions::default()
     };
-    let Err(MappingImportError::Table(TableError::Rows { errors, .. })) = import_crosswalk(&path, &options) else {
+    let Err(MappingImportError::Table(TableError::Rows { errors, .. })) =
+        import_crosswalk(&path, &options)
+    else {
         return Err("expected row errors".into());
     };
     assert_eq!(errors.len(), 2, "{errors:?}");
@@ -173,7 +207,10 @@ fn oscal_mapping_collections_import_with_provenance() -> TestResult {
     };
     let path = data.join("trestle-fixtures/mapping-collection-pci.json");
     let options = MappingImportOptions {
-        frameworks: HashMap::from([("catalogs/FedRAMP_rev5_HIGH/catalog.json".to_owned(), "fedramp-r5-high".to_owned())]),
+        frameworks: HashMap::from([(
+            "catalogs/FedRAMP_rev5_HIGH/catalog.json".to_owned(),
+            "fedramp-r5-high".to_owned(),
+        )]),
     };
     let maps = import_mapping_collection(&path, &options)?;
     assert!(!maps.is_empty());
@@ -197,19 +234,40 @@ fn nist_catalog_imports_over_the_demo_subset_and_reports_what_it_lacks() -> Test
     let fw = import_catalog_file(&path, &CatalogImportOptions::default())?;
     assert_eq!(fw.id, "nist-800-53-r5");
     assert_eq!(fw.version, "5.0.1");
-    assert_eq!(fw.requirements.iter().filter(|r| r.kind == RequirementKind::Group).count(), 20);
-    let ac21 = fw.requirements.iter().find(|r| r.id == "ac-2.1").ok_or("ac-2.1")?;
+    assert_eq!(
+        fw.requirements
+            .iter()
+            .filter(|r| r.kind == RequirementKind::Group)
+            .count(),
+        20
+    );
+    let ac21 = fw
+        .requirements
+        .iter()
+        .find(|r| r.id == "ac-2.1")
+        .ok_or("ac-2.1")?;
     assert_eq!(ac21.parent.as_deref(), Some("ac-2"));
     assert_eq!(ac21.label.as_deref(), Some("AC-2(1)"));
     assert_eq!(assure_oscal::ids::display_control_id(&ac21.id), "AC-2(1)");
-    let ac1 = fw.requirements.iter().find(|r| r.id == "ac-1").ok_or("ac-1")?;
-    assert!(ac1.text.as_deref().is_some_and(|t| t.contains("[Assignment: organization-defined personnel or roles]")));
+    let ac1 = fw
+        .requirements
+        .iter()
+        .find(|r| r.id == "ac-1")
+        .ok_or("ac-1")?;
+    assert!(
+        ac1.text
+            .as_deref()
+            .is_some_and(|t| t.contains("[Assignment: organization-defined personnel or roles]"))
+    );
     assert_eq!(
         fw.missing_requirements(["ac-2", "AC-2(1)", "sc-7.5", "xx-1"]),
         ["xx-1".to_owned()]
     );
     let original: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     let rebuilt = serde_json::to_value(fw.to_catalog().ok_or("rebuilds")?)?;
-    assert_eq!(rebuilt, original["catalog"], "the import keeps everything needed to export the catalog again");
+    assert_eq!(
+        rebuilt, original["catalog"],
+        "the import keeps everything needed to export the catalog again"
+    );
     Ok(())
 }

@@ -36,8 +36,13 @@ const FAILING: &[(&str, &str)] = &[
     ("home", "circular"),
 ];
 
-fn expected_output(dir: &Path, name: &str) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-    let path = dir.join("output-expected").join(format!("{name}_profile_RESOLVED.xml"));
+fn expected_output(
+    dir: &Path,
+    name: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let path = dir
+        .join("output-expected")
+        .join(format!("{name}_profile_RESOLVED.xml"));
     Ok(assure_oscal::document::read_value(&path)?)
 }
 
@@ -85,7 +90,8 @@ fn examples_resolve_to_the_expected_catalogs() -> Result<(), Box<dyn std::error:
 }
 
 #[test]
-fn broken_and_circular_examples_fail_as_the_specification_requires() -> Result<(), Box<dyn std::error::Error>> {
+fn broken_and_circular_examples_fail_as_the_specification_requires()
+-> Result<(), Box<dyn std::error::Error>> {
     let Some(data) = common::shared_data() else {
         return Ok(());
     };
@@ -97,7 +103,9 @@ fn broken_and_circular_examples_fail_as_the_specification_requires() -> Result<(
             Err(e) => e,
         };
         match (*kind, &err) {
-            ("import", OscalError::Import { pointer, .. }) => assert_eq!(pointer, "/profile/imports/0/href"),
+            ("import", OscalError::Import { pointer, .. }) => {
+                assert_eq!(pointer, "/profile/imports/0/href")
+            }
             ("circular", OscalError::CircularImport { pointer, chain, .. }) => {
                 assert_eq!(pointer, "/profile/imports/0/href");
                 assert_eq!(chain.len(), 3, "{err}");

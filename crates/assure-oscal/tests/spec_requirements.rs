@@ -70,13 +70,19 @@ fn requirement_tests() -> Result<(), Box<dyn std::error::Error>> {
         let result = resolve_profile_file(&dir.join(&file), &options);
         if FAILING.contains(&name) {
             match result {
-                Err(OscalError::Import { .. } | OscalError::CircularImport { .. } | OscalError::Syntax { .. }) => {}
+                Err(
+                    OscalError::Import { .. }
+                    | OscalError::CircularImport { .. }
+                    | OscalError::Syntax { .. },
+                ) => {}
                 Err(e) => report.push(format!("{name}: unexpected error kind: {e}")),
                 Ok(_) => report.push(format!("{name}: resolved but must fail")),
             }
             continue;
         }
-        let expected_path = dir.join("output-expected").join(format!("{name}_RESOLVED.xml"));
+        let expected_path = dir
+            .join("output-expected")
+            .join(format!("{name}_RESOLVED.xml"));
         if !expected_path.is_file() {
             continue;
         }
@@ -90,7 +96,8 @@ fn requirement_tests() -> Result<(), Box<dyn std::error::Error>> {
         let mut expected = common::normalise(assure_oscal::document::read_value(&expected_path)?);
         // These outputs carry a placeholder instead of the OSCAL version.
         if expected["catalog"]["metadata"]["oscal-version"] == "TODO: Not implemented yet" {
-            expected["catalog"]["metadata"]["oscal-version"] = ours["catalog"]["metadata"]["oscal-version"].clone();
+            expected["catalog"]["metadata"]["oscal-version"] =
+                ours["catalog"]["metadata"]["oscal-version"].clone();
         }
         let diff = common::first_difference(&ours, &expected, "");
         let divergent = DIVERGENT.iter().any(|(n, _)| *n == name);

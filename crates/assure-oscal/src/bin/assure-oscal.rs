@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use assure_oscal::command::{ResolveArgs, ValidateArgs, run_resolve, run_validate};
 
 #[derive(Debug, Parser)]
-#[command(name = "assure-oscal", version, about = "OSCAL profile resolution and validation (development binary)")]
+#[command(
+    name = "assure-oscal",
+    version,
+    about = "OSCAL profile resolution and validation (development binary)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

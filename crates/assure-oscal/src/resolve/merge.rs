@@ -97,7 +97,11 @@ pub(crate) fn merge(
             resources.extend(bm.resources.iter().cloned());
         }
         versions.extend(imp.version);
-        pruned_all.push(prune(&imp.catalog.0, &included, structure != Structure::AsIs));
+        pruned_all.push(prune(
+            &imp.catalog.0,
+            &included,
+            structure != Structure::AsIs,
+        ));
     }
 
     let mut out = Catalog {

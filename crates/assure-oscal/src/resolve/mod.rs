@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::document::{
-    OscalVersion, check_version, from_value, parse_catalog_text, parse_text, read_text, read_value, root_of,
+    OscalVersion, check_version, from_value, parse_catalog_text, parse_text, read_text, read_value,
+    root_of,
 };
 use crate::error::OscalError;
 use crate::model::{Catalog, Profile, Resource};
@@ -62,6 +63,9 @@ pub enum Warning {
     DuplicateControl { control_id: String },
     /// The deprecated `combine: merge` was read as `use-first`.
     DeprecatedMergeMethod { pointer: String },
+    /// A field of a profile directive that OSCAL does not define, so it had no effect (e.g. `set_parameters`
+    /// written with underscores).
+    IgnoredField { field: String, pointer: String },
 }
 
 impl std::fmt::Display for Warning {
@@ -107,6 +111,12 @@ impl std::fmt::Display for Warning {
                     "{pointer}: combine method `merge` is deprecated; used `use-first`"
                 )
             }
+            Self::IgnoredField { field, pointer } => {
+                write!(
+                    f,
+                    "{pointer}: `{field}` is not an OSCAL profile field and was ignored"
+                )
+            }
         }
     }
 }
@@ -138,7 +148,12 @@ impl Resolution {
         struct Doc<'a> {
             catalog: &'a Catalog,
         }
-        serde_json::to_writer_pretty(writer, &Doc { catalog: &self.catalog })
+        serde_json::to_writer_pretty(
+            writer,
+            &Doc {
+                catalog: &self.catalog,
+            },
+        )
     }
 
     /// The catalog as an OSCAL JSON document (`{ "catalog": ... }`).
@@ -210,6 +225,7 @@ impl Resolver<'_> {
         }
         let version = check_version(&document, root, body)?;
         let profile: Profile = from_value(&document, "/profile", body)?;
+        self.warnings.extend(ignored_fields(&profile));
         self.stack.push(path.to_path_buf());
         let result = self.resolve(&profile, path, &document, version, source_href);
         self.stack.pop();
@@ -387,6 +403,54 @@ impl Resolver<'_> {
         self.cache.insert(target, loaded.clone());
         Ok(loaded)
     }
+}
+
+/// Fields of profile directives that OSCAL does not define: they change nothing, which the user should know.
+fn ignored_fields(profile: &Profile) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut note = |extra: &crate::model::Extra, pointer: String| {
+        for field in extra.keys().filter(|k| k.as_str() != "remarks") {
+            out.push(Warning::IgnoredField {
+                field: field.clone(),
+                pointer: pointer.clone(),
+            });
+        }
+    };
+    for (i, imp) in profile.imports.iter().enumerate() {
+        let p = format!("/profile/imports/{i}");
+        note(&imp.extra, p.clone());
+        for (key, list) in [
+            ("include-controls", &imp.include_controls),
+            ("exclude-controls", &imp.exclude_controls),
+        ] {
+            for (j, sel) in list.iter().enumerate() {
+                note(&sel.extra, format!("{p}/{key}/{j}"));
+            }
+        }
+    }
+    if let Some(m) = &profile.merge {
+        note(&m.extra, "/profile/merge".into());
+        if let Some(c) = &m.combine {
+            note(&c.extra, "/profile/merge/combine".into());
+        }
+    }
+    if let Some(m) = &profile.modify {
+        note(&m.extra, "/profile/modify".into());
+        for (i, sp) in m.set_parameters.iter().enumerate() {
+            note(&sp.extra, format!("/profile/modify/set-parameters/{i}"));
+        }
+        for (i, alter) in m.alters.iter().enumerate() {
+            let p = format!("/profile/modify/alters/{i}");
+            note(&alter.extra, p.clone());
+            for (j, r) in alter.removes.iter().enumerate() {
+                note(&r.extra, format!("{p}/removes/{j}"));
+            }
+            for (j, a) in alter.adds.iter().enumerate() {
+                note(&a.extra, format!("{p}/adds/{j}"));
+            }
+        }
+    }
+    out
 }
 
 /// Prefers a JSON rlink, then any.

@@ -179,7 +179,11 @@ fn shallow(c: &Control) -> Control {
     }
 }
 
-fn prune_controls(list: &[Control], included: &HashSet<String>, loose: &mut Vec<Parameter>) -> Vec<Control> {
+fn prune_controls(
+    list: &[Control],
+    included: &HashSet<String>,
+    loose: &mut Vec<Parameter>,
+) -> Vec<Control> {
     let mut out = Vec::new();
     for c in list {
         let kids = prune_controls(&c.controls, included, loose);
@@ -214,7 +218,11 @@ fn prune_groups(
                 id: g.id.clone(),
                 class: g.class.clone(),
                 title: g.title.clone(),
-                params: if groups_loose { Vec::new() } else { g.params.clone() },
+                params: if groups_loose {
+                    Vec::new()
+                } else {
+                    g.params.clone()
+                },
                 props: g.props.clone(),
                 links: g.links.clone(),
                 parts: g.parts.clone(),

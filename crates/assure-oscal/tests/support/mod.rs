@@ -8,7 +8,11 @@ use serde_json::{Value, json};
 /// Writes `value` as JSON to `dir/name`.
 pub fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(value).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     path
 }
 
