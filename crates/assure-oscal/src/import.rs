@@ -131,13 +131,16 @@ pub fn import_catalog(catalog: &Catalog, options: &CatalogImportOptions) -> Impo
     }
 }
 
-/// `nist-800-53-r5` for SP 800-53 rev 5 catalogs, else a lowercase slug of the title.
+/// Assure's ids for the NIST catalogs (`nist-800-53-r5`, `nist-csf-2.0`), else a lowercase slug of the title.
 pub fn framework_id_for(title: &str) -> String {
     let t = title.to_lowercase();
     if t.contains("800-53")
         && (t.contains("revision 5") || t.contains("rev5") || t.contains("rev. 5"))
     {
         return "nist-800-53-r5".to_owned();
+    }
+    if t.contains("cybersecurity framework") && t.contains("2.0") {
+        return "nist-csf-2.0".to_owned();
     }
     let mut slug = String::new();
     for ch in t.chars() {
