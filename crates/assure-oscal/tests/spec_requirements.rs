@@ -80,12 +80,6 @@ fn requirement_tests() -> Result<(), Box<dyn std::error::Error>> {
             }
             continue;
         }
-        let expected_path = dir
-            .join("output-expected")
-            .join(format!("{name}_RESOLVED.xml"));
-        if !expected_path.is_file() {
-            continue;
-        }
         let ours = match result {
             Ok(r) => common::normalise(r.to_document()),
             Err(e) => {
@@ -93,6 +87,13 @@ fn requirement_tests() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
+        // req-merge-keep1/2 have no expected output: they must resolve, nothing more.
+        let expected_path = dir
+            .join("output-expected")
+            .join(format!("{name}_RESOLVED.xml"));
+        if !expected_path.is_file() {
+            continue;
+        }
         let mut expected = common::normalise(assure_oscal::document::read_value(&expected_path)?);
         // These outputs carry a placeholder instead of the OSCAL version.
         if expected["catalog"]["metadata"]["oscal-version"] == "TODO: Not implemented yet" {
