@@ -43,26 +43,19 @@ fn syntax(document: &str, message: String) -> OscalError {
     }
 }
 
-fn start_element(
-    document: &str,
-    e: &BytesStart<'_>,
-    decoder: quick_xml::encoding::Decoder,
-) -> Result<Element, OscalError> {
-    let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+fn start_element(document: &str, e: &BytesStart<'_>) -> Result<Element, OscalError> {
+    let name = e.local_name().as_ref().to_owned();
     let mut attrs = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|err| syntax(document, err.to_string()))?;
         let key = a.key;
-        if key.as_ref() == b"xmlns" || key.prefix().is_some() {
+        if key.as_ref() == "xmlns" || key.prefix().is_some() {
             continue; // namespace declarations and xsi:schemaLocation
         }
         let value = a
-            .decode_and_unescape_value(decoder)
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|err| syntax(document, err.to_string()))?;
-        attrs.push((
-            String::from_utf8_lossy(key.local_name().as_ref()).into_owned(),
-            value.into_owned(),
-        ));
+        attrs.push((key.local_name().as_ref().to_owned(), value.into_owned()));
     }
     Ok(Element {
         name,
@@ -92,9 +85,9 @@ fn parse_tree(document: &str, text: &str) -> Result<Element, OscalError> {
             )
         })?;
         match event {
-            Event::Start(e) => stack.push(start_element(document, &e, reader.decoder())?),
+            Event::Start(e) => stack.push(start_element(document, &e)?),
             Event::Empty(e) => {
-                let el = start_element(document, &e, reader.decoder())?;
+                let el = start_element(document, &e)?;
                 match stack.last_mut() {
                     Some(top) => top.children.push(Node::Element(el)),
                     None => root = Some(el),
@@ -110,16 +103,10 @@ fn parse_tree(document: &str, text: &str) -> Result<Element, OscalError> {
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .decode()
-                    .map_err(|err| syntax(document, err.to_string()))?;
-                push_text(&mut stack, s.into_owned());
+                push_text(&mut stack, t.xml10_content().into_owned());
             }
             Event::CData(t) => {
-                let s = t
-                    .decode()
-                    .map_err(|err| syntax(document, err.to_string()))?;
-                push_text(&mut stack, s.into_owned());
+                push_text(&mut stack, t.xml10_content().into_owned());
             }
             Event::GeneralRef(r) => {
                 let resolved = if let Some(ch) = r
@@ -128,10 +115,8 @@ fn parse_tree(document: &str, text: &str) -> Result<Element, OscalError> {
                 {
                     ch.to_string()
                 } else {
-                    let name = r
-                        .decode()
-                        .map_err(|err| syntax(document, err.to_string()))?;
-                    match quick_xml::escape::resolve_predefined_entity(&name) {
+                    let name: &str = &r;
+                    match quick_xml::escape::resolve_predefined_entity(name) {
                         Some(s) => s.to_owned(),
                         None => {
                             return Err(syntax(

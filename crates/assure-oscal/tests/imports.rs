@@ -280,10 +280,24 @@ fn csf_2_xml_catalog_with_a_v_prefixed_version_imports() -> TestResult {
     let path = data.join("nist-csf-2.0/NIST_CSF_v2.0_catalog.xml");
     let fw = import_catalog_file(&path, &CatalogImportOptions::default())?;
     assert_eq!(fw.id, "nist-csf-2.0");
-    let pr_aa_01 = fw.requirements.iter().find(|r| r.id == "PR.AA-01").ok_or("PR.AA-01")?;
+    let pr_aa_01 = fw
+        .requirements
+        .iter()
+        .find(|r| r.id == "PR.AA-01")
+        .ok_or("PR.AA-01")?;
     assert_eq!(pr_aa_01.parent.as_deref(), Some("PR.AA"));
-    let pr_aa = fw.requirements.iter().find(|r| r.id == "PR.AA").ok_or("PR.AA")?;
+    let pr_aa = fw
+        .requirements
+        .iter()
+        .find(|r| r.id == "PR.AA")
+        .ok_or("PR.AA")?;
     assert_eq!(pr_aa.parent.as_deref(), Some("PR"));
-    assert_eq!(fw.requirements.iter().filter(|r| r.kind == RequirementKind::Group).count(), 6);
+    assert_eq!(
+        fw.requirements
+            .iter()
+            .filter(|r| r.kind == RequirementKind::Group)
+            .count(),
+        6
+    );
     Ok(())
 }
