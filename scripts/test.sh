@@ -25,6 +25,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# Python for the tests that compare with reference scripts (pycheck.py needs orjson).
+venv="${ASSURE_VENV:-$HOME/.cache/assure-venv}"
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson" 2>/dev/null; then
+    echo "== preparing Python environment $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check orjson
+fi
+export PATH="$venv/bin:$PATH"
+
 echo "== starting PostgreSQL"
 ASSURE_TEST_POSTGRES_URL=$(scripts/postgres.sh start)
 export ASSURE_TEST_POSTGRES_URL

@@ -12,6 +12,15 @@ use assure_checks::pack;
 use assure_checks::{Engine, InputFormat, Overrides};
 
 fn bench_dir() -> Option<PathBuf> {
+    let found = find_bench_dir();
+    assert!(
+        found.is_some() || std::env::var_os("CI").is_none(),
+        "CI must have ../shared/bench and python3 with orjson (scripts/test.sh installs it)"
+    );
+    found
+}
+
+fn find_bench_dir() -> Option<PathBuf> {
     let Some(shared) = common::shared_dir() else {
         eprintln!(
             "skipped: the shared reference folder (ASSURE_SHARED_DIR or ../shared) is absent"

@@ -31,6 +31,9 @@ pub enum Failure {
     /// The user's input was wrong (exit 2).
     #[error("{0}")]
     Input(String),
+    /// The command already reported its outcome; exit with this code.
+    #[error("exit {0}")]
+    Exit(u8),
     /// Anything else that stopped the command (exit 2).
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli.settings, cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Exit(code)) => ExitCode::from(code),
         Err(Failure::Negative(message)) => {
             eprintln!("{message}");
             ExitCode::from(1)

@@ -430,3 +430,126 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn check_exits_by_its_result_without_a_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = dir.path().join("snapshot.json");
+    let write = |encrypted: bool| {
+        let doc = serde_json::json!({
+            "snapshot_time": "2026-11-01T00:00:00Z",
+            "resources": [{
+                "id": "bucket-1", "type": "storage_bucket", "region": "eu-west",
+                "encryption": {"enabled": encrypted, "algorithm": "AES256"},
+                "logging": {"enabled": true}, "public": false, "versioning": true
+            }]
+        });
+        std::fs::write(&snapshot, doc.to_string()).expect("write");
+    };
+    let run = || {
+        Command::cargo_bin("assure")
+            .expect("binary")
+            .args([
+                "check",
+                "--input",
+                &snapshot.display().to_string(),
+                "--check",
+                "cry.bucket-encrypted",
+                "--format",
+                "json",
+            ])
+            .env("ASSURE_DATABASE_URL", "postgres://nowhere.invalid/none")
+            .output()
+            .expect("run")
+    };
+    write(true);
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write(false);
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&snapshot, "{\"resources\": [{\"id\": ").expect("write");
+    let out = run();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "truncated JSON is an input error"
+    );
+}
+
+#[test]
+fn resolve_and_validate_run_from_the_assure_binary() {
+    let shared = std::env::var_os("ASSURE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let profile =
+        shared.join("data/nist-800-53-rev5-v5.0.1/NIST_SP-800-53_rev5_LOW-baseline_profile.json");
+    if !profile.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {}",
+            profile.display()
+        );
+        eprintln!(
+            "skipped: {} is absent (NIST oscal-content, SP 800-53 rev5 5.0.1)",
+            profile.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_file = dir.path().join("low.json");
+    let out = Command::cargo_bin("assure")
+        .expect("binary")
+        .args([
+            "resolve",
+            &profile.display().to_string(),
+            "-o",
+            &out_file.display().to_string(),
+            "--declare-1-2-1",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let catalog: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).expect("read")).expect("json");
+    assert!(
+        catalog["catalog"]["groups"]
+            .as_array()
+            .is_some_and(|g| !g.is_empty())
+    );
+    let out = Command::cargo_bin("assure")
+        .expect("binary")
+        .args([
+            "validate",
+            &out_file.display().to_string(),
+            "--schemas",
+            &shared
+                .join("data/oscal-schemas-1.2.1")
+                .display()
+                .to_string(),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

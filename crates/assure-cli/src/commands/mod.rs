@@ -28,6 +28,13 @@ pub enum Command {
     /// Customers of the provider.
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
+    /// Test controls by machine: run check manifests (CEL) over a snapshot, a Terraform plan, access-log
+    /// or key records. Exit 0 when all pass, 1 when any fails, 2 for a usage or input error.
+    Check(assure_checks::command::CheckArgs),
+    /// Resolve an OSCAL profile into a catalog, as NIST's resolver does.
+    Resolve(assure_oscal::command::ResolveArgs),
+    /// Validate an OSCAL document: the 1.2.1 JSON schema and referential integrity.
+    Validate(assure_oscal::command::ValidateArgs),
     /// The hash-chained audit trail: verify, sign checkpoints, export a tenant's trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -35,8 +42,35 @@ pub enum Command {
 
 /// Runs a command; `verify-export` needs no database, every other command opens one.
 pub async fn run(settings: Settings, command: Command) -> Result<(), Failure> {
-    if let Command::Audit(audit::AuditCommand::VerifyExport(args)) = &command {
-        return audit::verify_export(args);
+    match &command {
+        Command::Audit(audit::AuditCommand::VerifyExport(args)) => {
+            return audit::verify_export(args);
+        }
+        Command::Check(args) => {
+            let args = args.clone();
+            let code =
+                tokio::task::spawn_blocking(move || assure_checks::command::run_and_report(&args))
+                    .await
+                    .map_err(anyhow::Error::from)?;
+            return exit_with(code);
+        }
+        Command::Resolve(args) => {
+            let code = assure_oscal::command::run_resolve(
+                args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            );
+            return exit_with(code);
+        }
+        Command::Validate(args) => {
+            let code = assure_oscal::command::run_validate(
+                args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            );
+            return exit_with(code);
+        }
+        _ => {}
     }
     settings.ensure_data_dir().map_err(|e| {
         Failure::Input(format!(
@@ -62,6 +96,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Frameworks(c) => catalogue::frameworks(&store, c).await,
         Command::Tenants(c) => tenants::run(&store, c).await,
         Command::Audit(c) => audit::run(&store, &settings, c).await,
+        Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
     }
 }
 
@@ -73,5 +108,21 @@ pub async fn require_initialised<S: Store>(store: &S) -> Result<(), Failure> {
         Err(Failure::Input(
             "the database is empty: run `assure init` (or `assure serve`, which loads the demo) first".into(),
         ))
+    }
+}
+
+/// Commands that work on files alone are handled by [`run`] before a store is opened.
+fn without_store() -> Result<(), Failure> {
+    Err(Failure::Other(anyhow::anyhow!(
+        "internal: this command needs no database and runs before one is opened"
+    )))
+}
+
+/// Maps an exit code a library command reported (it has printed its own messages).
+fn exit_with(code: i32) -> Result<(), Failure> {
+    match u8::try_from(code) {
+        Ok(0) => Ok(()),
+        Ok(code) => Err(Failure::Exit(code)),
+        Err(_) => Err(Failure::Exit(2)),
     }
 }
