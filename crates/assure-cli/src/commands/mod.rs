@@ -2,6 +2,8 @@
 
 mod audit;
 mod catalogue;
+mod demo_evidence;
+pub mod evidence;
 mod serve;
 mod setup;
 mod tenants;
@@ -31,6 +33,9 @@ pub enum Command {
     /// The hash-chained audit trail: verify, sign checkpoints, export a tenant's trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Evidence: add, list, show, get its bytes, verify every blob.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
 }
 
 /// Runs a command; `verify-export` needs no database, every other command opens one.
@@ -62,6 +67,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Frameworks(c) => catalogue::frameworks(&store, c).await,
         Command::Tenants(c) => tenants::run(&store, c).await,
         Command::Audit(c) => audit::run(&store, &settings, c).await,
+        Command::Evidence(c) => evidence::run(store, &settings, c).await,
     }
 }
 
