@@ -29,7 +29,12 @@ pub struct Settings {
     pub evidence_max_bytes: u64,
     /// The evidence master key (64 hex digits), which wraps every tenant's data key
     /// [default: DATA_DIR/keys/evidence-master.key, created on first use].
-    #[arg(long, global = true, env = "ASSURE_EVIDENCE_MASTER_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ASSURE_EVIDENCE_MASTER_KEY",
+        hide_env_values = true
+    )]
     pub evidence_master_key: Option<Secret>,
     /// Log format on stderr.
     #[arg(

@@ -59,7 +59,8 @@ impl Digest {
 impl TryFrom<String> for Digest {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value).ok_or_else(|| format!("{value:?} is not a SHA-256 digest (64 hex digits)"))
+        Self::parse(&value)
+            .ok_or_else(|| format!("{value:?} is not a SHA-256 digest (64 hex digits)"))
     }
 }
 
@@ -157,8 +158,13 @@ pub struct Period {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EvidenceLink {
-    Control { control: ControlId },
-    Requirement { framework: FrameworkId, requirement: RequirementId },
+    Control {
+        control: ControlId,
+    },
+    Requirement {
+        framework: FrameworkId,
+        requirement: RequirementId,
+    },
 }
 
 /// Something about a record a reviewer should know, kept with the record.
@@ -187,7 +193,9 @@ pub struct EvidenceClaim {
 pub enum EvidenceRejection {
     #[error("title: must not be empty")]
     EmptyTitle,
-    #[error("collected_at: {collected_at} is in the future (now {now}); evidence cannot be collected before it exists")]
+    #[error(
+        "collected_at: {collected_at} is in the future (now {now}); evidence cannot be collected before it exists"
+    )]
     FutureDated { collected_at: String, now: String },
     #[error("period: starts {start} after it ends {end}")]
     PeriodInverted { start: Date, end: Date },
@@ -324,7 +332,10 @@ mod tests {
     fn future_dated_evidence_is_rejected() {
         let mut c = claim();
         c.collected_at = NOW + Duration::hours(1);
-        assert!(matches!(assess(&c, NOW), Err(EvidenceRejection::FutureDated { .. })));
+        assert!(matches!(
+            assess(&c, NOW),
+            Err(EvidenceRejection::FutureDated { .. })
+        ));
         c.collected_at = NOW + Duration::minutes(1);
         assert!(assess(&c, NOW).is_ok(), "clock skew is tolerated");
     }
@@ -355,7 +366,10 @@ mod tests {
             start: date!(2026 - 03 - 31),
             end: date!(2026 - 01 - 01),
         });
-        assert!(matches!(assess(&c, NOW), Err(EvidenceRejection::PeriodInverted { .. })));
+        assert!(matches!(
+            assess(&c, NOW),
+            Err(EvidenceRejection::PeriodInverted { .. })
+        ));
         let mut c = claim();
         c.expires_on = Some(date!(2026 - 01 - 01));
         assert!(matches!(

@@ -12,15 +12,15 @@ use std::sync::Arc;
 use assure_domain::TenantId;
 use assure_domain::evidence::Digest;
 use bytes::Bytes;
-use futures_util::stream::{BoxStream, StreamExt};
 use futures_util::Stream;
+use futures_util::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
+use crate::EvidenceError;
 use crate::cipher::{Opener, Sealer};
 use crate::keys::DataKey;
-use crate::EvidenceError;
 
 /// Bytes per multipart part (S3's minimum is 5 MiB); at most [`PARTS_IN_FLIGHT`] are buffered.
 const PART: usize = 8 * 1024 * 1024;
@@ -52,10 +52,12 @@ fn object_error(what: &str, e: object_store::Error) -> EvidenceError {
 impl BlobStore {
     /// A local folder (created when missing), with fsync on every write.
     pub fn local(dir: &std::path::Path) -> Result<Self, EvidenceError> {
-        std::fs::create_dir_all(dir).map_err(|e| EvidenceError::Config(format!(
-            "cannot create evidence folder {}: {e}",
-            dir.display()
-        )))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            EvidenceError::Config(format!(
+                "cannot create evidence folder {}: {e}",
+                dir.display()
+            ))
+        })?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(dir)
             .map_err(|e| object_error(&dir.display().to_string(), e))?
             .with_fsync(true)
@@ -71,7 +73,9 @@ impl BlobStore {
     pub fn open(location: &str, endpoint: Option<&str>) -> Result<Self, EvidenceError> {
         match location.strip_prefix("s3://") {
             Some(rest) => Self::s3(rest, endpoint, location),
-            None => Self::local(std::path::Path::new(location.strip_prefix("file://").unwrap_or(location))),
+            None => Self::local(std::path::Path::new(
+                location.strip_prefix("file://").unwrap_or(location),
+            )),
         }
     }
 
@@ -85,11 +89,16 @@ impl BlobStore {
                 .with_allow_http(url.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
-        let s3 = builder.build().map_err(|e| EvidenceError::Config(format!("S3 store {location}: {e}")))?;
+        let s3 = builder
+            .build()
+            .map_err(|e| EvidenceError::Config(format!("S3 store {location}: {e}")))?;
         let objects: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
             Arc::new(s3)
         } else {
-            Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.trim_matches('/')))
+            Arc::new(object_store::prefix::PrefixStore::new(
+                s3,
+                prefix.trim_matches('/'),
+            ))
         };
         Ok(Self {
             objects,
@@ -211,9 +220,14 @@ impl BlobStore {
                     match inner.next().await {
                         Some(Ok(bytes)) => match opener.update(&bytes) {
                             Ok(plain) if plain.is_empty() => continue,
-                            Ok(plain) => return Some((Ok(Bytes::from(plain)), (inner, Some(opener), what))),
+                            Ok(plain) => {
+                                return Some((Ok(Bytes::from(plain)), (inner, Some(opener), what)));
+                            }
                             Err(e) => {
-                                let err = EvidenceError::Unreadable { what: what.clone(), problem: e };
+                                let err = EvidenceError::Unreadable {
+                                    what: what.clone(),
+                                    problem: e,
+                                };
                                 return Some((Err(err), (inner, None, what)));
                             }
                         },
@@ -222,10 +236,12 @@ impl BlobStore {
                             return Some((Err(err), (inner, None, what)));
                         }
                         None => {
-                            let last = opener
-                                .finish()
-                                .map(Bytes::from)
-                                .map_err(|e| EvidenceError::Unreadable { what: what.clone(), problem: e });
+                            let last = opener.finish().map(Bytes::from).map_err(|e| {
+                                EvidenceError::Unreadable {
+                                    what: what.clone(),
+                                    problem: e,
+                                }
+                            });
                             return Some((last, (inner, None, what)));
                         }
                     }
@@ -273,14 +289,18 @@ impl BlobStore {
     }
 
     /// Removes staging objects (left by interrupted uploads) last written before `cutoff`.
-    pub async fn sweep_staging(&self, cutoff: time::OffsetDateTime) -> Result<usize, EvidenceError> {
+    pub async fn sweep_staging(
+        &self,
+        cutoff: time::OffsetDateTime,
+    ) -> Result<usize, EvidenceError> {
         let prefix = Path::from("staging");
         let mut listed = self.objects.list(Some(&prefix));
         let mut removed = 0;
         while let Some(meta) = listed.next().await {
             let meta = meta.map_err(|e| object_error("listing staging", e))?;
-            let modified = time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
-                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let modified =
+                time::OffsetDateTime::from_unix_timestamp(meta.last_modified.timestamp())
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             if modified < cutoff {
                 self.objects
                     .delete(&meta.location)

@@ -56,7 +56,9 @@ pub struct Sealer {
 
 impl std::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sealer").field("counter", &self.counter).finish()
+        f.debug_struct("Sealer")
+            .field("counter", &self.counter)
+            .finish()
     }
 }
 
@@ -129,7 +131,9 @@ pub struct Opener {
 
 impl std::fmt::Debug for Opener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Opener").field("chunks", &self.chunks).finish()
+        f.debug_struct("Opener")
+            .field("chunks", &self.chunks)
+            .finish()
     }
 }
 
@@ -176,7 +180,10 @@ impl Opener {
                 data = &data[take..];
                 if self.buf.len() == HEADER {
                     let h = std::mem::take(&mut self.buf);
-                    if &h[..8] != MAGIC || h[8] != VERSION || h[16..20] != (CHUNK as u32).to_be_bytes() {
+                    if &h[..8] != MAGIC
+                        || h[8] != VERSION
+                        || h[16..20] != (CHUNK as u32).to_be_bytes()
+                    {
                         return Err(OpenError::BadHeader);
                     }
                     let mut prefix = [0u8; 7];
@@ -223,7 +230,12 @@ mod tests {
         out
     }
 
-    fn open_all(key: &DataKey, tenant: &TenantId, sealed: &[u8], piece: usize) -> Result<Vec<u8>, OpenError> {
+    fn open_all(
+        key: &DataKey,
+        tenant: &TenantId,
+        sealed: &[u8],
+        piece: usize,
+    ) -> Result<Vec<u8>, OpenError> {
         let mut o = Opener::new(key, tenant);
         let mut out = Vec::new();
         for p in sealed.chunks(piece.max(1)) {
@@ -241,7 +253,11 @@ mod tests {
             let plain: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
             for piece in [1000, CHUNK, 7 * CHUNK] {
                 let sealed = seal_all(&key, &t, &plain, piece);
-                assert_eq!(open_all(&key, &t, &sealed, 777).expect("opens"), plain, "size {size}");
+                assert_eq!(
+                    open_all(&key, &t, &sealed, 777).expect("opens"),
+                    plain,
+                    "size {size}"
+                );
             }
         }
     }
@@ -254,9 +270,15 @@ mod tests {
         let sealed = seal_all(&key, &t, &plain, CHUNK);
         let mut flipped = sealed.clone();
         flipped[HEADER + CHUNK + 20] ^= 1;
-        assert_eq!(open_all(&key, &t, &flipped, 4096), Err(OpenError::Tampered(1)));
+        assert_eq!(
+            open_all(&key, &t, &flipped, 4096),
+            Err(OpenError::Tampered(1))
+        );
         let cut = &sealed[..HEADER + CHUNK + TAG];
-        assert!(open_all(&key, &t, cut, 4096).is_err(), "a cut at a chunk boundary is caught");
+        assert!(
+            open_all(&key, &t, cut, 4096).is_err(),
+            "a cut at a chunk boundary is caught"
+        );
         assert!(open_all(&key, &"u".into(), &sealed, 4096).is_err());
         assert!(open_all(&DataKey::generate(), &t, &sealed, 4096).is_err());
     }

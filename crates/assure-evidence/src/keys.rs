@@ -27,9 +27,11 @@ impl MasterKey {
     /// From 64 hex digits (`ASSURE_EVIDENCE_MASTER_KEY`).
     pub fn from_hex(text: &str, origin: &str) -> Result<Self, EvidenceError> {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), &mut bytes[..]).map_err(|e| EvidenceError::MasterKey {
-            origin: origin.to_owned(),
-            detail: format!("expected 64 hex digits: {e}"),
+        hex::decode_to_slice(text.trim(), &mut bytes[..]).map_err(|e| {
+            EvidenceError::MasterKey {
+                origin: origin.to_owned(),
+                detail: format!("expected 64 hex digits: {e}"),
+            }
         })?;
         Ok(Self(bytes))
     }
@@ -107,7 +109,9 @@ impl MasterKey {
                     aad: &aad,
                 },
             )
-            .map_err(|_| bad("does not open with this master key (wrong ASSURE_EVIDENCE_MASTER_KEY?)"))?;
+            .map_err(|_| {
+                bad("does not open with this master key (wrong ASSURE_EVIDENCE_MASTER_KEY?)")
+            })?;
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&plain);
         plain.zeroize();
@@ -116,7 +120,11 @@ impl MasterKey {
 }
 
 fn wrap_aad(tenant: &TenantId) -> Vec<u8> {
-    [b"assure-evidence-data-key:".as_slice(), tenant.as_str().as_bytes()].concat()
+    [
+        b"assure-evidence-data-key:".as_slice(),
+        tenant.as_str().as_bytes(),
+    ]
+    .concat()
 }
 
 /// Writes a new file readable by its owner only.

@@ -30,7 +30,9 @@ pub enum EvidenceError {
     MasterKey { origin: String, detail: String },
     #[error("evidence data key of tenant {tenant}: {detail}")]
     DataKey { tenant: TenantId, detail: String },
-    #[error("tenant {tenant}'s evidence key was destroyed at {at}: its evidence is kept only as digests")]
+    #[error(
+        "tenant {tenant}'s evidence key was destroyed at {at}: its evidence is kept only as digests"
+    )]
     KeyDestroyed { tenant: TenantId, at: String },
     #[error("evidence store {what}: {detail}")]
     Object { what: String, detail: String },

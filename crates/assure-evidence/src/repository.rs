@@ -7,9 +7,9 @@ use bytes::Bytes;
 use futures_util::Stream;
 use futures_util::stream::BoxStream;
 
+use crate::EvidenceError;
 use crate::blobs::{BlobCheck, BlobStore};
 use crate::keys::{DataKey, MasterKey};
-use crate::EvidenceError;
 
 /// The metadata of an upload; the bytes come as a stream beside it.
 #[derive(Clone, Debug)]
@@ -137,8 +137,13 @@ impl<S: Store> Repository<S> {
         actor: &Actor,
         tenant: &TenantId,
         id: &EvidenceId,
-    ) -> Result<(EvidenceRecord, BoxStream<'static, Result<Bytes, EvidenceError>>), EvidenceError>
-    {
+    ) -> Result<
+        (
+            EvidenceRecord,
+            BoxStream<'static, Result<Bytes, EvidenceError>>,
+        ),
+        EvidenceError,
+    > {
         let record = self
             .store
             .get_evidence(scope, tenant, id)
@@ -153,7 +158,11 @@ impl<S: Store> Repository<S> {
     }
 
     /// Re-reads and re-hashes every blob the scope's records name.
-    pub async fn verify(&self, scope: &TenantScope, actor: &Actor) -> Result<VerifyReport, EvidenceError> {
+    pub async fn verify(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+    ) -> Result<VerifyReport, EvidenceError> {
         let mut report = VerifyReport::default();
         let mut keys: Option<(TenantId, DataKey)> = None;
         for blob in self.store.evidence_blobs(scope).await? {

@@ -6,8 +6,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 
 fn chunks(data: &[u8]) -> impl futures_util::Stream<Item = Result<Bytes, String>> + Send + use<> {
-    let pieces: Vec<Result<Bytes, String>> =
-        data.chunks(100_000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let pieces: Vec<Result<Bytes, String>> = data
+        .chunks(100_000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
     futures_util::stream::iter(pieces)
 }
 
@@ -33,7 +35,10 @@ async fn a_blob_reads_back_and_verifies_and_a_changed_byte_is_caught() {
     let key = DataKey::generate();
     let tenant: TenantId = "t1".into();
     let data: Vec<u8> = (0..1_000_003u32).map(|i| (i % 241) as u8).collect();
-    let (digest, size) = store.write(&tenant, &key, chunks(&data), 10_000_000).await.expect("write");
+    let (digest, size) = store
+        .write(&tenant, &key, chunks(&data), 10_000_000)
+        .await
+        .expect("write");
     assert_eq!(size, data.len() as u64);
     let mut back = Vec::new();
     let mut stream = store.read(&tenant, &key, &digest).await.expect("read");
@@ -41,19 +46,37 @@ async fn a_blob_reads_back_and_verifies_and_a_changed_byte_is_caught() {
         back.extend_from_slice(&piece.expect("authentic"));
     }
     assert_eq!(back, data);
-    assert_eq!(store.check(&tenant, &key, &digest, size).await.expect("check"), BlobCheck::Intact);
+    assert_eq!(
+        store
+            .check(&tenant, &key, &digest, size)
+            .await
+            .expect("check"),
+        BlobCheck::Intact
+    );
 
     let path = dir.path().join(format!("tenants/t1/blobs/{digest}"));
     let mut stored = std::fs::read(&path).expect("stored");
-    assert!(!stored.windows(64).any(|w| w == &data[..64]), "the blob is encrypted at rest");
+    assert!(
+        !stored.windows(64).any(|w| w == &data[..64]),
+        "the blob is encrypted at rest"
+    );
     stored[500_000] ^= 0x80;
     std::fs::write(&path, stored).expect("tamper");
     assert!(matches!(
-        store.check(&tenant, &key, &digest, size).await.expect("check"),
+        store
+            .check(&tenant, &key, &digest, size)
+            .await
+            .expect("check"),
         BlobCheck::Mismatch(_)
     ));
     std::fs::remove_file(&path).expect("remove");
-    assert_eq!(store.check(&tenant, &key, &digest, size).await.expect("check"), BlobCheck::Missing);
+    assert_eq!(
+        store
+            .check(&tenant, &key, &digest, size)
+            .await
+            .expect("check"),
+        BlobCheck::Missing
+    );
 }
 
 #[tokio::test]
@@ -66,21 +89,36 @@ async fn an_interrupted_or_oversized_upload_leaves_no_named_blob() {
         Ok(Bytes::from_static(b"first part")),
         Err("connection reset".to_owned()),
     ]);
-    let err = store.write(&tenant, &key, broken, 1000).await.expect_err("fails");
+    let err = store
+        .write(&tenant, &key, broken, 1000)
+        .await
+        .expect_err("fails");
     assert!(matches!(err, EvidenceError::Body(_)), "{err}");
     let err = store
         .write(&tenant, &key, chunks(&[0u8; 5000]), 1000)
         .await
         .expect_err("too large");
-    assert!(matches!(err, EvidenceError::TooLarge { limit: 1000 }), "{err}");
-    let named: Vec<_> = files_under(dir.path()).into_iter().filter(|f| f.contains("/blobs/")).collect();
+    assert!(
+        matches!(err, EvidenceError::TooLarge { limit: 1000 }),
+        "{err}"
+    );
+    let named: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .filter(|f| f.contains("/blobs/"))
+        .collect();
     assert!(named.is_empty(), "no blob is named: {named:?}");
     let swept = store
         .sweep_staging(time::OffsetDateTime::now_utc() + time::Duration::minutes(1))
         .await
         .expect("sweep");
-    let left: Vec<_> = files_under(dir.path()).into_iter().filter(|f| f.contains("staging")).collect();
-    assert!(left.is_empty(), "sweep removes staging leftovers ({swept} removed): {left:?}");
+    let left: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .filter(|f| f.contains("staging"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "sweep removes staging leftovers ({swept} removed): {left:?}"
+    );
 }
 
 #[tokio::test]
@@ -89,9 +127,18 @@ async fn the_same_bytes_twice_in_one_tenant_are_one_blob() {
     let store = BlobStore::local(dir.path()).expect("store");
     let key = DataKey::generate();
     let tenant: TenantId = "t1".into();
-    let (a, _) = store.write(&tenant, &key, chunks(b"same"), 100).await.expect("write");
-    let (b, _) = store.write(&tenant, &key, chunks(b"same"), 100).await.expect("write");
+    let (a, _) = store
+        .write(&tenant, &key, chunks(b"same"), 100)
+        .await
+        .expect("write");
+    let (b, _) = store
+        .write(&tenant, &key, chunks(b"same"), 100)
+        .await
+        .expect("write");
     assert_eq!(a, b);
-    let blobs: Vec<_> = files_under(dir.path()).into_iter().filter(|f| f.contains("/blobs/")).collect();
+    let blobs: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .filter(|f| f.contains("/blobs/"))
+        .collect();
     assert_eq!(blobs.len(), 1, "{blobs:?}");
 }

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use assure_domain::TenantId;
 use assure_domain::evidence::{
     EvidenceClaim, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
-use assure_domain::TenantId;
 use assure_evidence::{EvidenceError, Repository, UploadRequest};
 use assure_store::{Actor, EvidenceQuery, Store, StoreError, TenantScope};
 use axum::body::Body;
@@ -36,7 +36,10 @@ pub fn streaming_routes<S: Store>() -> Router<Arc<AppState<S>>> {
             "/tenants/{tenant}/evidence",
             post(upload::<S>).layer(DefaultBodyLimit::disable()),
         )
-        .route("/tenants/{tenant}/evidence/{id}/content", get(download::<S>))
+        .route(
+            "/tenants/{tenant}/evidence/{id}/content",
+            get(download::<S>),
+        )
 }
 
 /// Routes with small answers.
@@ -106,10 +109,14 @@ fn evidence_problem(e: EvidenceError) -> Problem {
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, text)
             }
         }
-        EvidenceError::TooLarge { .. } => Problem::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+        EvidenceError::TooLarge { .. } => {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
         EvidenceError::Body(_) => Problem::new(StatusCode::BAD_REQUEST, e.to_string()),
         EvidenceError::KeyDestroyed { .. } => Problem::new(StatusCode::GONE, e.to_string()),
-        EvidenceError::Store(StoreError::NotFound(what)) if what.starts_with("tenant") => no_tenant(),
+        EvidenceError::Store(StoreError::NotFound(what)) if what.starts_with("tenant") => {
+            no_tenant()
+        }
         EvidenceError::Store(StoreError::NotFound(_)) => no_evidence(),
         EvidenceError::Store(StoreError::Conflict(why)) => Problem::new(StatusCode::CONFLICT, why),
         other => {
@@ -135,14 +142,25 @@ fn claim_from(
         one(name)
             .map(|v| {
                 time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
-                    .map_err(|_| Problem::bad_field(name, format!("{name} must be a date YYYY-MM-DD, not {v:?}")))
+                    .map_err(|_| {
+                        Problem::bad_field(
+                            name,
+                            format!("{name} must be a date YYYY-MM-DD, not {v:?}"),
+                        )
+                    })
             })
             .transpose()
     };
     let kind_text = required("kind")?;
     let kind = EvidenceKind::parse(kind_text).ok_or_else(|| {
         let names: Vec<_> = EvidenceKind::ALL.iter().map(|k| k.as_str()).collect();
-        Problem::bad_field("kind", format!("kind must be one of {}, not {kind_text:?}", names.join(", ")))
+        Problem::bad_field(
+            "kind",
+            format!(
+                "kind must be one of {}, not {kind_text:?}",
+                names.join(", ")
+            ),
+        )
     })?;
     let collected_text = required("collected_at")?;
     let collected_at = OffsetDateTime::parse(collected_text, &time::format_description::well_known::Rfc3339)
@@ -165,7 +183,10 @@ fn claim_from(
     let source = match one("source") {
         None => default_source,
         Some(s) => EvidenceSource::parse(s).ok_or_else(|| {
-            Problem::bad_field("source", format!("source must be manual-upload, api or check-run, not {s:?}"))
+            Problem::bad_field(
+                "source",
+                format!("source must be manual-upload, api or check-run, not {s:?}"),
+            )
         })?,
     };
     let mut links: Vec<EvidenceLink> = params
@@ -174,11 +195,21 @@ fn claim_from(
         .flatten()
         .flat_map(|v| v.split(','))
         .filter(|c| !c.trim().is_empty())
-        .map(|c| EvidenceLink::Control { control: c.trim().into() })
+        .map(|c| EvidenceLink::Control {
+            control: c.trim().into(),
+        })
         .collect();
-    for r in params.get("requirement").into_iter().flatten().flat_map(|v| v.split(',')) {
+    for r in params
+        .get("requirement")
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v.split(','))
+    {
         let (framework, requirement) = r.trim().split_once(':').ok_or_else(|| {
-            Problem::bad_field("requirement", format!("requirement must be FRAMEWORK:REQUIREMENT, not {r:?}"))
+            Problem::bad_field(
+                "requirement",
+                format!("requirement must be FRAMEWORK:REQUIREMENT, not {r:?}"),
+            )
         })?;
         links.push(EvidenceLink::Requirement {
             framework: framework.into(),
@@ -201,7 +232,10 @@ fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>)
         if let (Some(rest), Ok(v)) = (name.as_str().strip_prefix("x-assure-"), value.to_str())
             && !matches!(rest, "tenant" | "user")
         {
-            params.entry(rest.replace('-', "_")).or_default().push(v.to_owned());
+            params
+                .entry(rest.replace('-', "_"))
+                .or_default()
+                .push(v.to_owned());
         }
     }
 }
@@ -222,7 +256,9 @@ async fn upload<S: Store>(
         .and_then(|v| v.parse::<u64>().ok())
         && len > repo.max_bytes().saturating_add(1024 * 1024)
     {
-        return Err(evidence_problem(EvidenceError::TooLarge { limit: repo.max_bytes() }));
+        return Err(evidence_problem(EvidenceError::TooLarge {
+            limit: repo.max_bytes(),
+        }));
     }
     let mut params: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in query {
@@ -296,7 +332,12 @@ fn record_json(r: &EvidenceRecord) -> Value {
     serde_json::to_value(r).unwrap_or(Value::Null)
 }
 
-fn int(params: &HashMap<String, String>, name: &str, default: i64, max: i64) -> Result<i64, Problem> {
+fn int(
+    params: &HashMap<String, String>,
+    name: &str,
+    default: i64,
+    max: i64,
+) -> Result<i64, Problem> {
     match params.get(name) {
         None => Ok(default),
         Some(v) => match v.parse::<i64>() {
@@ -321,12 +362,20 @@ async fn list<S: Store>(
     let offset = int(&params, "offset", 0, i64::MAX)?;
     let kind = params
         .get("kind")
-        .map(|k| EvidenceKind::parse(k).ok_or_else(|| Problem::bad_field("kind", format!("unknown kind {k:?}"))))
+        .map(|k| {
+            EvidenceKind::parse(k)
+                .ok_or_else(|| Problem::bad_field("kind", format!("unknown kind {k:?}")))
+        })
         .transpose()?;
     let expires_before = match (params.get("expires_before"), params.get("expired")) {
         (Some(d), _) => Some(
             time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                .map_err(|_| Problem::bad_field("expires_before", format!("expires_before must be YYYY-MM-DD, not {d:?}")))?,
+                .map_err(|_| {
+                    Problem::bad_field(
+                        "expires_before",
+                        format!("expires_before must be YYYY-MM-DD, not {d:?}"),
+                    )
+                })?,
         ),
         (None, Some(v)) if v == "true" => Some(OffsetDateTime::now_utc().date()),
         _ => None,
@@ -342,7 +391,9 @@ async fn list<S: Store>(
     };
     let page = state.store.list_evidence(&scope, &query).await?;
     let items: Vec<Value> = page.items.iter().map(record_json).collect();
-    Ok(Json(json!({ "items": items, "total": page.total, "limit": limit, "offset": offset })))
+    Ok(Json(
+        json!({ "items": items, "total": page.total, "limit": limit, "offset": offset }),
+    ))
 }
 
 async fn show<S: Store>(

@@ -488,7 +488,13 @@ fn evidence_from_row(row: &DbRow) -> Result<EvidenceRecord> {
 }
 
 /// The audit event of an action on a tenant's evidence that changes no stored object's state.
-fn evidence_event(actor: &Actor, tenant: &TenantId, action: &str, kind: &str, id: &str) -> AuditEvent {
+fn evidence_event(
+    actor: &Actor,
+    tenant: &TenantId,
+    action: &str,
+    kind: &str,
+    id: &str,
+) -> AuditEvent {
     AuditEvent {
         actor: actor.0.clone(),
         tenant: Some(tenant.clone()),
@@ -1228,10 +1234,11 @@ impl crate::Store for SqlStore {
                 (None, None) => Err(corrupt("evidence key", "neither key nor destruction")),
             }
         };
-        let existing = sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
-            .bind(tenant.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
+        let existing =
+            sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
+                .bind(tenant.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         if let Some(row) = existing {
             return read(&row);
         }
@@ -1248,14 +1255,21 @@ impl crate::Store for SqlStore {
         .rows_affected();
         if inserted == 1 {
             let mut audit = AuditWriter::new(actor);
-            let event = evidence_event(actor, tenant, "evidence-key.create", "evidence-key", tenant.as_str());
+            let event = evidence_event(
+                actor,
+                tenant,
+                "evidence-key.create",
+                "evidence-key",
+                tenant.as_str(),
+            );
             audit.append(&mut tx, event).await?;
             audit.finish(&mut tx).await?;
         }
-        let row = sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
-            .bind(tenant.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
+                .bind(tenant.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
         read(&row)
     }
@@ -1282,7 +1296,13 @@ impl crate::Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         let mut audit = AuditWriter::new(actor);
-        let event = evidence_event(actor, tenant, "evidence-key.destroy", "evidence-key", tenant.as_str());
+        let event = evidence_event(
+            actor,
+            tenant,
+            "evidence-key.destroy",
+            "evidence-key",
+            tenant.as_str(),
+        );
         audit.append(&mut tx, event).await?;
         audit.finish(&mut tx).await?;
         tx.commit().await?;
@@ -1365,7 +1385,10 @@ impl crate::Store for SqlStore {
         q: &EvidenceQuery,
     ) -> Result<Page<EvidenceRecord>> {
         if !scope.admits(&q.tenant) {
-            return Ok(Page { items: Vec::new(), total: 0 });
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
         }
         let filter = "FROM evidence e WHERE e.tenant_id = $1 AND ($2 IS NULL OR e.kind = $2) \
              AND ($3 IS NULL OR EXISTS (SELECT 1 FROM evidence_controls c WHERE c.evidence_id = e.id AND c.control_id = $3)) \
@@ -1375,15 +1398,17 @@ impl crate::Store for SqlStore {
         let kind = q.kind.map(EvidenceKind::as_str);
         let control = q.control.as_ref().map(|c| c.as_str().to_owned());
         let expires = q.expires_before.map(format_date);
-        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {filter}")))
-            .bind(q.tenant.as_str())
-            .bind(kind)
-            .bind(control.clone())
-            .bind(expires.clone())
-            .bind(current)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n {filter}"
+        )))
+        .bind(q.tenant.as_str())
+        .bind(kind)
+        .bind(control.clone())
+        .bind(expires.clone())
+        .bind(current)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT e.* {filter} ORDER BY e.uploaded_at DESC, e.id DESC LIMIT $6 OFFSET $7"
         )))
@@ -1457,7 +1482,8 @@ impl crate::Store for SqlStore {
                 let size: i64 = r.try_get("size")?;
                 Ok(BlobEntry {
                     tenant: r.try_get::<String, _>("tenant_id")?.into(),
-                    digest: Digest::parse(&digest).ok_or_else(|| corrupt("blob digest", &digest))?,
+                    digest: Digest::parse(&digest)
+                        .ok_or_else(|| corrupt("blob digest", &digest))?,
                     size: u64::try_from(size).map_err(|e| corrupt("blob size", e))?,
                     tombstone: r.try_get::<Option<String>, _>("destroyed_at")?.is_some(),
                 })

@@ -63,6 +63,27 @@ pub async fn run_story<S: Store>(
     s.step("backend");
     let _ = store.backend();
 
+    s.step("is_initialised");
+    check(
+        "is_initialised",
+        !store.is_initialised().await.map_err(db("is_initialised"))?,
+        "a new database is not initialised",
+    )?;
+    s.step("mark_initialised");
+    store
+        .mark_initialised(&actor, true)
+        .await
+        .map_err(db("mark_initialised"))?;
+    store
+        .mark_initialised(&actor, true)
+        .await
+        .map_err(db("mark_initialised"))?;
+    check(
+        "mark_initialised",
+        store.is_initialised().await.map_err(db("is_initialised"))?,
+        "initialised once marked (twice is harmless)",
+    )?;
+
     s.step("is_loaded");
     check(
         "is_loaded",
@@ -627,7 +648,9 @@ async fn evidence_story<S: Store>(
         key == DataKeyState::Active("aa11".into()) && again == key,
         "the first candidate becomes the key and stays",
     )?;
-    let foreign_key = store.evidence_data_key(&my_scope, actor, theirs, "cc33").await;
+    let foreign_key = store
+        .evidence_data_key(&my_scope, actor, theirs, "cc33")
+        .await;
     check(
         "evidence_data_key",
         matches!(foreign_key, Err(StoreError::NotFound(_))),
@@ -732,7 +755,11 @@ async fn evidence_story<S: Store>(
         .list_evidence(&my_scope, &all_versions)
         .await
         .map_err(db("list_evidence"))?;
-    check("list_evidence", filtered.total == 2, "filters by kind, control and expiry")?;
+    check(
+        "list_evidence",
+        filtered.total == 2,
+        "filters by kind, control and expiry",
+    )?;
     all_versions.kind = Some(EvidenceKind::Policy);
     let none = store
         .list_evidence(&my_scope, &all_versions)
@@ -743,19 +770,31 @@ async fn evidence_story<S: Store>(
         .list_evidence(&their_scope, &EvidenceQuery::current(mine.clone()))
         .await
         .map_err(db("list_evidence"))?;
-    check("list_evidence", peek.total == 0, "a foreign tenant's list is empty")?;
+    check(
+        "list_evidence",
+        peek.total == 0,
+        "a foreign tenant's list is empty",
+    )?;
 
     s.step("get_evidence");
     let got = store
         .get_evidence(&my_scope, mine, &first.id)
         .await
         .map_err(db("get_evidence"))?;
-    check("get_evidence", got.as_ref() == Some(&first), "a record reads back")?;
+    check(
+        "get_evidence",
+        got.as_ref() == Some(&first),
+        "a record reads back",
+    )?;
     let hidden = store
         .get_evidence(&their_scope, mine, &first.id)
         .await
         .map_err(db("get_evidence"))?;
-    check("get_evidence", hidden.is_none(), "a foreign record is invisible")?;
+    check(
+        "get_evidence",
+        hidden.is_none(),
+        "a foreign record is invisible",
+    )?;
 
     s.step("evidence_versions");
     let versions = store
@@ -779,7 +818,9 @@ async fn evidence_story<S: Store>(
         .map_err(db("audit_records"))?;
     check(
         "record_evidence_download",
-        records.iter().any(|r| r.event.action == "evidence.download"),
+        records
+            .iter()
+            .any(|r| r.event.action == "evidence.download"),
         "a download is audited",
     )?;
     let foreign_download = store
@@ -829,7 +870,11 @@ async fn evidence_story<S: Store>(
         .list_evidence(&their_scope, &EvidenceQuery::current(theirs.clone()))
         .await
         .map_err(db("list_evidence"))?;
-    check("destroy_evidence_data_key", kept.total == 1, "records outlive the key")?;
+    check(
+        "destroy_evidence_data_key",
+        kept.total == 1,
+        "records outlive the key",
+    )?;
     Ok(())
 }
 

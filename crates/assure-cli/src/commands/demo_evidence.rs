@@ -11,7 +11,10 @@ use time::{Duration, OffsetDateTime};
 use crate::Failure;
 
 /// Uploads the demo evidence; returns how many records were written.
-pub async fn load<S: Store>(repository: &Repository<S>, programme: &Programme) -> Result<usize, Failure> {
+pub async fn load<S: Store>(
+    repository: &Repository<S>,
+    programme: &Programme,
+) -> Result<usize, Failure> {
     let actor = Actor::system("init");
     let now = OffsetDateTime::now_utc();
     let today = now.date();
@@ -49,7 +52,10 @@ pub async fn load<S: Store>(repository: &Repository<S>, programme: &Programme) -
             };
             let period = if kind == EvidenceKind::PenetrationTestReport {
                 let c = collected_at.date();
-                Some(Period { start: c - Duration::days(14), end: c - Duration::days(1) })
+                Some(Period {
+                    start: c - Duration::days(14),
+                    end: c - Duration::days(1),
+                })
             } else {
                 period
             };
@@ -73,7 +79,9 @@ pub async fn load<S: Store>(repository: &Repository<S>, programme: &Programme) -
                     } else {
                         EvidenceSource::ManualUpload
                     },
-                    links: vec![EvidenceLink::Control { control: control.id.clone() }],
+                    links: vec![EvidenceLink::Control {
+                        control: control.id.clone(),
+                    }],
                 },
                 media_type: "text/plain; charset=utf-8".into(),
                 file_name: Some(format!("{}.txt", kind.as_str())),

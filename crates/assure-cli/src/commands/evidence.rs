@@ -133,24 +133,45 @@ pub fn repository<S: Store>(store: S, settings: &Settings) -> Result<Repository<
     .map_err(|e| Failure::Input(e.to_string()))?;
     let blobs = BlobStore::open(&settings.evidence_store(), settings.s3_endpoint.as_deref())
         .map_err(|e| Failure::Input(e.to_string()))?;
-    Ok(Repository::new(store, blobs, master, settings.evidence_max_bytes))
+    Ok(Repository::new(
+        store,
+        blobs,
+        master,
+        settings.evidence_max_bytes,
+    ))
 }
 
 fn date(name: &str, value: &str) -> Result<time::Date, Failure> {
-    time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| Failure::Input(format!("--{name}: expected YYYY-MM-DD, not {value:?}")))
+    time::Date::parse(
+        value,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| Failure::Input(format!("--{name}: expected YYYY-MM-DD, not {value:?}")))
 }
 
 fn kind(value: &str) -> Result<EvidenceKind, Failure> {
     EvidenceKind::parse(value).ok_or_else(|| {
         let names: Vec<_> = EvidenceKind::ALL.iter().map(|k| k.as_str()).collect();
-        Failure::Input(format!("--kind: one of {}, not {value:?}", names.join(", ")))
+        Failure::Input(format!(
+            "--kind: one of {}, not {value:?}",
+            names.join(", ")
+        ))
     })
 }
 
 fn rows(records: &[EvidenceRecord]) -> Rows {
     Rows {
-        header: vec!["id", "kind", "title", "collected", "expires", "version", "sha256", "size", "flags"],
+        header: vec![
+            "id",
+            "kind",
+            "title",
+            "collected",
+            "expires",
+            "version",
+            "sha256",
+            "size",
+            "flags",
+        ],
         rows: records
             .iter()
             .map(|r| {
@@ -163,7 +184,11 @@ fn rows(records: &[EvidenceRecord]) -> Rows {
                     r.version.to_string(),
                     r.digest.to_string(),
                     r.size.to_string(),
-                    r.flags.iter().map(|f| f.code.as_str()).collect::<Vec<_>>().join(" "),
+                    r.flags
+                        .iter()
+                        .map(|f| f.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 ]
             })
             .collect(),
@@ -173,14 +198,19 @@ fn rows(records: &[EvidenceRecord]) -> Rows {
 fn evidence_failure(e: assure_evidence::EvidenceError) -> Failure {
     use assure_evidence::EvidenceError as E;
     match e {
-        E::Rejected(_) | E::TooLarge { .. } | E::KeyDestroyed { .. } | E::Store(assure_store::StoreError::NotFound(_)) => {
-            Failure::Input(e.to_string())
-        }
+        E::Rejected(_)
+        | E::TooLarge { .. }
+        | E::KeyDestroyed { .. }
+        | E::Store(assure_store::StoreError::NotFound(_)) => Failure::Input(e.to_string()),
         other => Failure::Other(other.into()),
     }
 }
 
-pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceCommand) -> Result<(), Failure> {
+pub async fn run<S: Store>(
+    store: S,
+    settings: &Settings,
+    command: EvidenceCommand,
+) -> Result<(), Failure> {
     require_initialised(&store).await?;
     let scope = TenantScope::AllTenants;
     let known = |t: &str| {
@@ -198,16 +228,40 @@ pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceComma
         EvidenceCommand::Add(a) => {
             let tenant = known(&a.tenant).await?;
             let repo = repository(store.clone(), settings)?;
-            let collected_at = time::OffsetDateTime::parse(&a.collected_at, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| Failure::Input(format!("--collected-at: expected RFC 3339 such as 2026-04-01T09:30:00Z, not {:?}", a.collected_at)))?;
+            let collected_at = time::OffsetDateTime::parse(
+                &a.collected_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| {
+                Failure::Input(format!(
+                    "--collected-at: expected RFC 3339 such as 2026-04-01T09:30:00Z, not {:?}",
+                    a.collected_at
+                ))
+            })?;
             let period = match (&a.period_start, &a.period_end) {
-                (Some(s), Some(e)) => Some(Period { start: date("period-start", s)?, end: date("period-end", e)? }),
+                (Some(s), Some(e)) => Some(Period {
+                    start: date("period-start", s)?,
+                    end: date("period-end", e)?,
+                }),
                 _ => None,
             };
-            let mut links: Vec<EvidenceLink> = a.control.iter().map(|c| EvidenceLink::Control { control: c.as_str().into() }).collect();
+            let mut links: Vec<EvidenceLink> = a
+                .control
+                .iter()
+                .map(|c| EvidenceLink::Control {
+                    control: c.as_str().into(),
+                })
+                .collect();
             for r in &a.requirement {
-                let (f, q) = r.split_once(':').ok_or_else(|| Failure::Input(format!("--requirement: expected FRAMEWORK:REQUIREMENT, not {r:?}")))?;
-                links.push(EvidenceLink::Requirement { framework: f.into(), requirement: q.into() });
+                let (f, q) = r.split_once(':').ok_or_else(|| {
+                    Failure::Input(format!(
+                        "--requirement: expected FRAMEWORK:REQUIREMENT, not {r:?}"
+                    ))
+                })?;
+                links.push(EvidenceLink::Requirement {
+                    framework: f.into(),
+                    requirement: q.into(),
+                });
             }
             let file = tokio::fs::File::open(&a.file)
                 .await
@@ -219,7 +273,11 @@ pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceComma
                     title: a.title.clone(),
                     collected_at,
                     period,
-                    expires_on: a.expires_on.as_deref().map(|d| date("expires-on", d)).transpose()?,
+                    expires_on: a
+                        .expires_on
+                        .as_deref()
+                        .map(|d| date("expires-on", d))
+                        .transpose()?,
                     source: EvidenceSource::ManualUpload,
                     links,
                 },
@@ -251,7 +309,10 @@ pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceComma
                 offset: a.offset,
             };
             let page = store.list_evidence(&scope, &query).await?;
-            a.out.emit(&json!({ "items": page.items, "total": page.total }), || rows(&page.items))
+            a.out
+                .emit(&json!({ "items": page.items, "total": page.total }), || {
+                    rows(&page.items)
+                })
         }
         EvidenceCommand::Show(a) => {
             let tenant = known(&a.tenant).await?;
@@ -259,23 +320,31 @@ pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceComma
             let record = store
                 .get_evidence(&scope, &tenant, &id)
                 .await?
-                .ok_or_else(|| Failure::Input(format!("no evidence {} for tenant {tenant}", a.id)))?;
+                .ok_or_else(|| {
+                    Failure::Input(format!("no evidence {} for tenant {tenant}", a.id))
+                })?;
             let versions = store.evidence_versions(&scope, &tenant, &id).await?;
-            a.out.emit(&json!({ "record": record, "versions": versions }), || rows(&versions))
+            a.out
+                .emit(&json!({ "record": record, "versions": versions }), || {
+                    rows(&versions)
+                })
         }
         EvidenceCommand::Get(a) => {
             let tenant = known(&a.tenant).await?;
             let repo = repository(store.clone(), settings)?;
             let (_, mut stream) = repo
-                .download(&scope, &Actor::system("cli"), &tenant, &EvidenceId::new(a.id.as_str()))
+                .download(
+                    &scope,
+                    &Actor::system("cli"),
+                    &tenant,
+                    &EvidenceId::new(a.id.as_str()),
+                )
                 .await
                 .map_err(evidence_failure)?;
             let mut sink: Box<dyn tokio::io::AsyncWrite + Unpin + Send> = match &a.output {
-                Some(path) => Box::new(
-                    tokio::fs::File::create(path)
-                        .await
-                        .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?,
-                ),
+                Some(path) => Box::new(tokio::fs::File::create(path).await.map_err(|e| {
+                    Failure::Input(format!("cannot write {}: {e}", path.display()))
+                })?),
                 None => Box::new(tokio::io::stdout()),
             };
             while let Some(chunk) = stream.next().await {
@@ -311,7 +380,13 @@ pub async fn run<S: Store>(store: S, settings: &Settings, command: EvidenceComma
                 rows: report
                     .problems
                     .iter()
-                    .map(|p| vec![p.tenant.to_string(), p.digest.to_string(), p.problem.clone()])
+                    .map(|p| {
+                        vec![
+                            p.tenant.to_string(),
+                            p.digest.to_string(),
+                            p.problem.clone(),
+                        ]
+                    })
                     .collect(),
             })?;
             if report.problems.is_empty() {

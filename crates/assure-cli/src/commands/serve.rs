@@ -30,7 +30,10 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
     let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(1);
     match repository.blobs().sweep_staging(cutoff).await {
         Ok(0) => {}
-        Ok(n) => tracing::info!(removed = n, "removed staging objects of interrupted uploads"),
+        Ok(n) => tracing::info!(
+            removed = n,
+            "removed staging objects of interrupted uploads"
+        ),
         Err(e) => tracing::warn!(error = %e, "could not sweep evidence staging"),
     }
     let state = AppState::with_evidence(store.clone(), repository);

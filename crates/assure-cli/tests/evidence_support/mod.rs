@@ -25,7 +25,9 @@ impl Moto {
                 std::env::var("CI").is_err(),
                 "ASSURE_MOTO_URL or ASSURE_PYTHON (a python with moto installed) must be set under CI"
             );
-            eprintln!("skipped: set ASSURE_PYTHON to a python with moto[server], or ASSURE_MOTO_URL");
+            eprintln!(
+                "skipped: set ASSURE_PYTHON to a python with moto[server], or ASSURE_MOTO_URL"
+            );
             return None;
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -33,7 +35,14 @@ impl Moto {
             .expect("free port")
             .port();
         let child = Command::new(&python)
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -44,7 +53,10 @@ impl Moto {
             assert!(Instant::now() < deadline, "moto did not start on {url}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Some(Self { url, child: Some(child) })
+        Some(Self {
+            url,
+            child: Some(child),
+        })
     }
 
     /// Creates a fresh bucket; returns the environment that points Assure at it.
@@ -102,9 +114,20 @@ pub fn blob_tamperer<'a>(
                     .expect("bucket");
                 let url = format!("{}/{bucket}/{key}", m.url);
                 let client = reqwest::blocking::Client::new();
-                let mut bytes = client.get(&url).send().expect("get blob").bytes().expect("bytes").to_vec();
+                let mut bytes = client
+                    .get(&url)
+                    .send()
+                    .expect("get blob")
+                    .bytes()
+                    .expect("bytes")
+                    .to_vec();
                 bytes[100] ^= 0x01;
-                let status = client.put(&url).body(bytes).send().expect("put blob").status();
+                let status = client
+                    .put(&url)
+                    .body(bytes)
+                    .send()
+                    .expect("put blob")
+                    .status();
                 assert!(status.is_success(), "rewrite blob: {status}");
             }
         }
@@ -136,7 +159,11 @@ pub fn upload_raw(
         .collect();
     names.sort();
     let text = response.text().expect("body");
-    (status, names, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        names,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// GET a path: (status, JSON or text body).
@@ -148,7 +175,10 @@ pub fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     let response = request.send().expect("get");
     let status = response.status().as_u16();
     let text = response.text().expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 pub fn get_bytes(base: &str, path: &str) -> Vec<u8> {
@@ -195,7 +225,11 @@ pub fn uploads_then_kill(base: &str, server: &mut Child, n: usize) -> Vec<Outcom
     for i in 0..n {
         let quick = i % 2 == 0;
         let title = format!("kill-test-{i:02}-{}", if quick { "quick" } else { "slow" });
-        let size = if quick { 64 * 1024 + i } else { 8 * 1024 * 1024 + i };
+        let size = if quick {
+            64 * 1024 + i
+        } else {
+            8 * 1024 * 1024 + i
+        };
         let body: Vec<u8> = (0..size).map(|j| ((j * 31 + i * 7) % 256) as u8).collect();
         let url = format!(
             "{base}/api/v1/tenants/northbank/evidence?kind=access-log&title={title}&collected_at=2026-01-02T00:00:00Z"
@@ -206,7 +240,9 @@ pub fn uploads_then_kill(base: &str, server: &mut Child, n: usize) -> Vec<Outcom
                 .timeout(Duration::from_secs(60))
                 .build()
                 .expect("client");
-            let request = client.post(&url).header("content-type", "application/octet-stream");
+            let request = client
+                .post(&url)
+                .header("content-type", "application/octet-stream");
             let request = if quick {
                 request.body(body.clone())
             } else {
@@ -226,7 +262,12 @@ pub fn uploads_then_kill(base: &str, server: &mut Child, n: usize) -> Vec<Outcom
                 Err(_) => (None, None),
             };
             let _ = tx.send(quick);
-            Outcome { title, body, status, id }
+            Outcome {
+                title,
+                body,
+                status,
+                id,
+            }
         }));
     }
     drop(tx);
@@ -242,5 +283,8 @@ pub fn uploads_then_kill(base: &str, server: &mut Child, n: usize) -> Vec<Outcom
     // `Child::kill` is SIGKILL on Unix: no graceful shutdown, no flushing.
     server.kill().expect("SIGKILL the server");
     let _ = server.wait();
-    threads.into_iter().map(|t| t.join().expect("upload thread")).collect()
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("upload thread"))
+        .collect()
 }
