@@ -531,7 +531,7 @@ fn evidence_round_trip(mut db: Db, moto: Option<Moto>) {
     let (code, out, err) = db.run(&["evidence", "verify", "--tenant", "northbank"]);
     assert_eq!(code, 1, "a changed byte fails verification: {out}{err}");
     assert!(err.contains(&digest), "verify names the blob: {err}");
-    let (code, _, err) = db.run(&["evidence", "verify", "--tenant", "eastwind"]);
+    let (code, _, err) = db.run(&["evidence", "verify", "--tenant", "brightpath"]);
     assert_eq!(code, 0, "another tenant is untouched: {err}");
 }
 
@@ -563,7 +563,7 @@ fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
     let bytes = b"identical evidence bytes held by two tenants\n".repeat(1000);
     let query = "kind=policy&title=Shared%20policy&collected_at=2026-01-02T00:00:00Z";
     let (s1, h1, first) = upload_raw(&server.base, "northbank", query, bytes.clone(), &[]);
-    let (s2, h2, second) = upload_raw(&server.base, "eastwind", query, bytes.clone(), &[]);
+    let (s2, h2, second) = upload_raw(&server.base, "brightpath", query, bytes.clone(), &[]);
     assert_eq!(s1, 201, "{first}");
     assert_eq!(
         shape(s1, &h1, &first),
@@ -592,7 +592,8 @@ fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
 
     // A foreign tenant in the path behaves like one that does not exist.
     let scoped = [("x-assure-tenant", "northbank")];
-    let foreign = evidence_support::get(&server.base, "/api/v1/tenants/eastwind/evidence", &scoped);
+    let foreign =
+        evidence_support::get(&server.base, "/api/v1/tenants/brightpath/evidence", &scoped);
     let missing = evidence_support::get(
         &server.base,
         "/api/v1/tenants/no-such-tenant/evidence",
@@ -600,7 +601,7 @@ fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
     );
     assert_eq!(foreign.0, 404);
     assert_eq!(foreign, missing, "same status and body");
-    let (s, _, body) = upload_raw(&server.base, "eastwind", query, bytes.clone(), &scoped);
+    let (s, _, body) = upload_raw(&server.base, "brightpath", query, bytes.clone(), &scoped);
     let (s_missing, _, body_missing) =
         upload_raw(&server.base, "no-such-tenant", query, bytes, &scoped);
     assert_eq!(
@@ -612,19 +613,19 @@ fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
     let id = first["id"].as_str().expect("id");
     let cross = evidence_support::get(
         &server.base,
-        &format!("/api/v1/tenants/eastwind/evidence/{id}"),
+        &format!("/api/v1/tenants/brightpath/evidence/{id}"),
         &[],
     );
     let unknown = evidence_support::get(
         &server.base,
-        "/api/v1/tenants/eastwind/evidence/00000000-0000-7000-8000-000000000000",
+        "/api/v1/tenants/brightpath/evidence/00000000-0000-7000-8000-000000000000",
         &[],
     );
     assert_eq!(cross.0, 404);
     assert_eq!(cross, unknown);
     let cross_content = evidence_support::get(
         &server.base,
-        &format!("/api/v1/tenants/eastwind/evidence/{id}/content"),
+        &format!("/api/v1/tenants/brightpath/evidence/{id}/content"),
         &[],
     );
     assert_eq!(cross_content.0, 404);

@@ -91,6 +91,10 @@ impl Drop for Moto {
     }
 }
 
+/// moto checks no signatures, but answers anonymous reads of private objects with 403.
+const MOTO_AUTH: &str = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
+                         SignedHeaders=host, Signature=00";
+
 /// A function that flips one byte of a tenant's stored blob, on the local store or in the bucket.
 pub fn blob_tamperer<'a>(
     dir: &'a tempfile::TempDir,
@@ -116,6 +120,7 @@ pub fn blob_tamperer<'a>(
                 let client = reqwest::blocking::Client::new();
                 let mut bytes = client
                     .get(&url)
+                    .header("authorization", MOTO_AUTH)
                     .send()
                     .expect("get blob")
                     .bytes()
@@ -124,6 +129,7 @@ pub fn blob_tamperer<'a>(
                 bytes[100] ^= 0x01;
                 let status = client
                     .put(&url)
+                    .header("authorization", MOTO_AUTH)
                     .body(bytes)
                     .send()
                     .expect("put blob")
