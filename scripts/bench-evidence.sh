@@ -16,7 +16,7 @@ if [[ ! -x $BIN ]]; then
     cargo build --release -p assure-cli
 fi
 
-work=$(mktemp -d)
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/assure-bench.XXXXXX")
 pid=""
 cleanup() {
     if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
@@ -47,7 +47,7 @@ done
 rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
 t2=$(now)
-answer=$(curl -sS -T "$work/blob" -X POST -H 'content-type: application/octet-stream' \
+answer=$(curl -sS -H 'Expect:' -T "$work/blob" -X POST -H 'content-type: application/octet-stream' \
     "$base/api/v1/tenants/northbank/evidence?kind=other&title=bench&collected_at=2026-01-01T00:00:00Z")
 t3=$(now)
 digest=$(sed -n 's/.*"digest":"\([0-9a-f]*\)".*/\1/p' <<<"$answer")

@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::AppState;
+use crate::api::{DEFAULT_LIMIT, MAX_LIMIT, int_param};
 use crate::problem::Problem;
 
 type Shared<S> = State<Arc<AppState<S>>>;
@@ -332,24 +333,6 @@ fn record_json(r: &EvidenceRecord) -> Value {
     serde_json::to_value(r).unwrap_or(Value::Null)
 }
 
-fn int(
-    params: &HashMap<String, String>,
-    name: &str,
-    default: i64,
-    max: i64,
-) -> Result<i64, Problem> {
-    match params.get(name) {
-        None => Ok(default),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (0..=max).contains(&n) => Ok(n),
-            _ => Err(Problem::bad_field(
-                name,
-                format!("{name} must be a whole number from 0 to {max}, not {v:?}"),
-            )),
-        },
-    }
-}
-
 async fn list<S: Store>(
     State(state): Shared<S>,
     Path(tenant): Path<String>,
@@ -358,8 +341,8 @@ async fn list<S: Store>(
 ) -> Result<Json<Value>, Problem> {
     let scope = scope(&headers);
     let tenant = visible_tenant(&state, &scope, &tenant).await?;
-    let limit = int(&params, "limit", 100, 1000)?;
-    let offset = int(&params, "offset", 0, i64::MAX)?;
+    let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let offset = int_param(&params, "offset", 0, i64::MAX)?;
     let kind = params
         .get("kind")
         .map(|k| {

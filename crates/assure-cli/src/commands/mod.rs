@@ -14,6 +14,8 @@ use clap::Subcommand;
 use crate::Failure;
 use crate::settings::Settings;
 
+// Parsed once per process: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web UI and the API (HTTP on 127.0.0.1:8080). A first start on an empty database creates
