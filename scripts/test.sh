@@ -25,14 +25,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# Python for the tests that compare with reference scripts (pycheck.py needs orjson).
+# Python for the tests that compare with reference tools: pycheck.py needs orjson, the S3 evidence store is
+# tested against moto in server mode, OSCAL exports are loaded by compliance-trestle.
 venv="${ASSURE_VENV:-$HOME/.cache/assure-venv}"
-if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson" 2>/dev/null; then
+python_packages=(orjson "moto[server]" compliance-trestle)
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto, trestle" 2>/dev/null; then
     echo "== preparing Python environment $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check orjson
+    "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"
 fi
 export PATH="$venv/bin:$PATH"
+export ASSURE_PYTHON="$venv/bin/python3"
 
 echo "== starting PostgreSQL"
 ASSURE_TEST_POSTGRES_URL=$(scripts/postgres.sh start)

@@ -17,6 +17,25 @@ pub struct Settings {
     /// [default: DATA_DIR/keys/provider-ed25519.key].
     #[arg(long, global = true, env = "ASSURE_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
+    /// Where evidence blobs live: a folder, or s3://BUCKET[/PREFIX] [default: DATA_DIR/evidence].
+    #[arg(long, global = true, env = "ASSURE_EVIDENCE_STORE")]
+    pub evidence_store: Option<String>,
+    /// Endpoint of an S3-compatible server (MinIO, Ceph, moto) for an s3:// evidence store; credentials
+    /// and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION.
+    #[arg(long, global = true, env = "ASSURE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// Largest evidence upload, in bytes.
+    #[arg(long, global = true, env = "ASSURE_EVIDENCE_MAX_BYTES", default_value_t = 4 * 1024 * 1024 * 1024)]
+    pub evidence_max_bytes: u64,
+    /// The evidence master key (64 hex digits), which wraps every tenant's data key
+    /// [default: DATA_DIR/keys/evidence-master.key, created on first use].
+    #[arg(
+        long,
+        global = true,
+        env = "ASSURE_EVIDENCE_MASTER_KEY",
+        hide_env_values = true
+    )]
+    pub evidence_master_key: Option<Secret>,
     /// Log format on stderr.
     #[arg(
         long,
@@ -26,6 +45,23 @@ pub struct Settings {
         default_value = "text"
     )]
     pub log_format: LogFormat,
+}
+
+/// A secret setting: shown as `..` in `Debug`, so it never reaches a log.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,6 +81,18 @@ impl Settings {
         self.signing_key
             .clone()
             .unwrap_or_else(|| self.data_dir.join("keys").join("provider-ed25519.key"))
+    }
+
+    /// The evidence store location.
+    pub fn evidence_store(&self) -> String {
+        self.evidence_store
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("evidence").display().to_string())
+    }
+
+    /// The evidence master key file, used when no key is given.
+    pub fn evidence_master_key_file(&self) -> PathBuf {
+        self.data_dir.join("keys").join("evidence-master.key")
     }
 
     /// Creates the data folder when the database lives in it.

@@ -13,6 +13,8 @@ struct Db {
     dir: tempfile::TempDir,
     pg: Option<assure_store::testing::TestDatabase>,
     rt: tokio::runtime::Runtime,
+    /// Extra environment for every `assure` run (e.g. an S3 evidence store).
+    env: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +34,7 @@ impl Db {
             dir: tempfile::tempdir().expect("tempdir"),
             pg,
             rt,
+            env: Vec::new(),
         })
     }
 
@@ -55,7 +58,12 @@ impl Db {
         c.env("ASSURE_DATA_DIR", self.data_dir())
             .env("ASSURE_DATABASE_URL", self.url())
             .env_remove("ASSURE_SIGNING_KEY")
+            .env_remove("ASSURE_EVIDENCE_STORE")
+            .env_remove("ASSURE_EVIDENCE_MASTER_KEY")
             .env("ASSURE_LOG", "warn");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 
@@ -186,7 +194,16 @@ on_both_backends!(
     a_business_row_changed_behind_assures_back_is_named,
     a_tenant_export_verifies_offline_and_holds_only_that_tenant,
     coverage_of_iso_and_soc2_is_at_least_85_percent,
+    evidence_round_trips_and_a_changed_byte_is_named,
+    evidence_round_trips_and_a_changed_byte_is_named_on_s3,
+    the_same_bytes_in_another_tenant_are_indistinguishable,
+    the_same_bytes_in_another_tenant_are_indistinguishable_on_s3,
+    sigkill_during_uploads_keeps_exactly_the_answered_ones,
+    sigkill_during_uploads_keeps_exactly_the_answered_ones_on_s3,
 );
+
+mod evidence_support;
+use evidence_support::{Moto, blob_tamperer, upload_raw};
 
 fn controls_in_json_agree_between_the_cli_and_the_api(db: Db) {
     let server = Server::start(&db);
@@ -552,4 +569,312 @@ fn resolve_and_validate_run_from_the_assure_binary() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+// ---- Evidence -------------------------------------------------------------------------------------
+
+fn evidence_round_trips_and_a_changed_byte_is_named(db: Db) {
+    evidence_round_trip(db, None);
+}
+
+fn evidence_round_trips_and_a_changed_byte_is_named_on_s3(db: Db) {
+    if let Some(moto) = Moto::get() {
+        evidence_round_trip(db, Some(moto));
+    }
+}
+
+fn evidence_round_trip(mut db: Db, moto: Option<Moto>) {
+    if let Some(m) = &moto {
+        db.env.extend(m.env_for_new_bucket());
+    }
+    db.init();
+    let file = db.data_dir().join("scan.txt");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&file, &bytes).expect("write file");
+    let (code, out, err) = db.run(&[
+        "evidence",
+        "add",
+        file.to_str().expect("utf-8 path"),
+        "--tenant",
+        "northbank",
+        "--kind",
+        "configuration-snapshot",
+        "--title",
+        "Bucket policy scan",
+        "--collected-at",
+        "2026-01-15T10:00:00Z",
+        "--period-start",
+        "2026-01-01",
+        "--period-end",
+        "2026-01-14",
+        "--control",
+        "IAM-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "add: {err}");
+    let record: Value = serde_json::from_str(&out).expect("json");
+    let id = record["id"].as_str().expect("id").to_owned();
+    let digest = record["digest"].as_str().expect("digest").to_owned();
+    let (code, _, err) = db.run(&[
+        "evidence",
+        "add",
+        file.to_str().expect("utf-8 path"),
+        "--tenant",
+        "northbank",
+        "--kind",
+        "access-log",
+        "--title",
+        "From the future",
+        "--collected-at",
+        "2999-01-01T00:00:00Z",
+    ]);
+    assert_eq!(code, 2, "future-dated evidence is rejected");
+    assert!(err.contains("collected_at"), "{err}");
+
+    let (code, out, err) = db.run(&[
+        "evidence",
+        "list",
+        "--tenant",
+        "northbank",
+        "--control",
+        "IAM-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let list: Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        list["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["id"] == id.as_str()))
+    );
+    let (code, out, _) = db.run(&[
+        "evidence",
+        "list",
+        "--tenant",
+        "northbank",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let all: Value = serde_json::from_str(&out).expect("json");
+    let kinds: std::collections::BTreeSet<&str> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        8,
+        "the demo has evidence of every kind: {kinds:?}"
+    );
+
+    let back = db.data_dir().join("back.bin");
+    let (code, _, err) = db.run(&[
+        "evidence",
+        "get",
+        &id,
+        "--tenant",
+        "northbank",
+        "-o",
+        back.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 0, "get: {err}");
+    assert_eq!(
+        std::fs::read(&back).expect("read back"),
+        bytes,
+        "the bytes come back"
+    );
+    let (code, _, err) = db.run(&["evidence", "verify"]);
+    assert_eq!(code, 0, "an untouched store verifies: {err}");
+
+    blob_tamperer(&db.dir, moto.as_ref(), &db.env)("northbank", &digest);
+    let (code, out, err) = db.run(&["evidence", "verify", "--tenant", "northbank"]);
+    assert_eq!(code, 1, "a changed byte fails verification: {out}{err}");
+    assert!(err.contains(&digest), "verify names the blob: {err}");
+    let (code, _, err) = db.run(&["evidence", "verify", "--tenant", "brightpath"]);
+    assert_eq!(code, 0, "another tenant is untouched: {err}");
+}
+
+fn the_same_bytes_in_another_tenant_are_indistinguishable(db: Db) {
+    same_bytes_elsewhere(db, None);
+}
+
+fn the_same_bytes_in_another_tenant_are_indistinguishable_on_s3(db: Db) {
+    if let Some(moto) = Moto::get() {
+        same_bytes_elsewhere(db, Some(moto));
+    }
+}
+
+/// The keys of a JSON object and the header names of a response: the shape a client can observe.
+fn shape(status: u16, headers: &[String], body: &Value) -> (u16, Vec<String>, Vec<String>) {
+    let mut keys: Vec<String> = body
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    (status, headers.to_vec(), keys)
+}
+
+fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
+    if let Some(m) = &moto {
+        db.env.extend(m.env_for_new_bucket());
+    }
+    let server = Server::start(&db);
+    let bytes = b"identical evidence bytes held by two tenants\n".repeat(1000);
+    let query = "kind=policy&title=Shared%20policy&collected_at=2026-01-02T00:00:00Z";
+    let (s1, h1, first) = upload_raw(&server.base, "northbank", query, bytes.clone(), &[]);
+    let (s2, h2, second) = upload_raw(&server.base, "brightpath", query, bytes.clone(), &[]);
+    assert_eq!(s1, 201, "{first}");
+    assert_eq!(
+        shape(s1, &h1, &first),
+        shape(s2, &h2, &second),
+        "same status, headers and fields"
+    );
+    for field in [
+        "digest",
+        "size",
+        "version",
+        "flags",
+        "kind",
+        "title",
+        "supersedes",
+    ] {
+        assert_eq!(
+            first[field], second[field],
+            "{field} is the same for a first upload elsewhere"
+        );
+    }
+    assert_eq!(second["version"], 1);
+    assert_eq!(
+        second["lineage"], second["id"],
+        "a first upload starts its own line"
+    );
+
+    // A foreign tenant in the path behaves like one that does not exist.
+    let scoped = [("x-assure-tenant", "northbank")];
+    let foreign =
+        evidence_support::get(&server.base, "/api/v1/tenants/brightpath/evidence", &scoped);
+    let missing = evidence_support::get(
+        &server.base,
+        "/api/v1/tenants/no-such-tenant/evidence",
+        &scoped,
+    );
+    assert_eq!(foreign.0, 404);
+    assert_eq!(foreign, missing, "same status and body");
+    let (s, _, body) = upload_raw(&server.base, "brightpath", query, bytes.clone(), &scoped);
+    let (s_missing, _, body_missing) =
+        upload_raw(&server.base, "no-such-tenant", query, bytes, &scoped);
+    assert_eq!(
+        (s, &body),
+        (s_missing, &body_missing),
+        "a foreign upload is refused like a missing tenant"
+    );
+    // Another tenant's evidence ID answers like an unknown ID.
+    let id = first["id"].as_str().expect("id");
+    let cross = evidence_support::get(
+        &server.base,
+        &format!("/api/v1/tenants/brightpath/evidence/{id}"),
+        &[],
+    );
+    let unknown = evidence_support::get(
+        &server.base,
+        "/api/v1/tenants/brightpath/evidence/00000000-0000-7000-8000-000000000000",
+        &[],
+    );
+    assert_eq!(cross.0, 404);
+    assert_eq!(cross, unknown);
+    let cross_content = evidence_support::get(
+        &server.base,
+        &format!("/api/v1/tenants/brightpath/evidence/{id}/content"),
+        &[],
+    );
+    assert_eq!(cross_content.0, 404);
+    // The owner downloads the same bytes, and the download is audited.
+    let own = evidence_support::get(
+        &server.base,
+        &format!("/api/v1/tenants/northbank/evidence/{id}/content"),
+        &[],
+    );
+    assert_eq!(own.0, 200);
+    drop(server);
+    let (code, out, err) = db.run(&["audit", "export", "--tenant", "northbank"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("evidence.download"),
+        "the download is in the tenant's trail"
+    );
+    let (code, _, err) = db.run(&["audit", "verify"]);
+    assert_eq!(
+        code, 0,
+        "the audit trail verifies with evidence in it: {err}"
+    );
+}
+
+fn sigkill_during_uploads_keeps_exactly_the_answered_ones(db: Db) {
+    kill_during_uploads(db, None);
+}
+
+fn sigkill_during_uploads_keeps_exactly_the_answered_ones_on_s3(db: Db) {
+    if let Some(moto) = Moto::get() {
+        kill_during_uploads(db, Some(moto));
+    }
+}
+
+fn kill_during_uploads(mut db: Db, moto: Option<Moto>) {
+    if let Some(m) = &moto {
+        db.env.extend(m.env_for_new_bucket());
+    }
+    let mut server = Server::start(&db);
+    let outcomes = evidence_support::uploads_then_kill(&server.base, &mut server.child, 16);
+    let answered: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.status.is_some_and(|s| (200..300).contains(&s)))
+        .collect();
+    assert!(
+        !answered.is_empty(),
+        "some uploads finished before the kill"
+    );
+    assert!(
+        answered.len() < outcomes.len(),
+        "some uploads were cut off by the kill"
+    );
+    drop(server);
+
+    let server = Server::start(&db);
+    let listed = evidence_support::get(
+        &server.base,
+        "/api/v1/tenants/northbank/evidence?versions=all&limit=1000",
+        &[],
+    );
+    assert_eq!(listed.0, 200);
+    let titles: Vec<String> = listed.1["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["title"].as_str())
+        .filter(|t| t.starts_with("kill-test"))
+        .map(str::to_owned)
+        .collect();
+    let mut expected: Vec<String> = answered.iter().map(|o| o.title.clone()).collect();
+    let mut got = titles.clone();
+    expected.sort();
+    got.sort();
+    assert_eq!(
+        got, expected,
+        "exactly the uploads answered 2xx survive the kill"
+    );
+    for o in &answered {
+        let id = o.id.as_deref().expect("answered with an id");
+        let content = evidence_support::get_bytes(
+            &server.base,
+            &format!("/api/v1/tenants/northbank/evidence/{id}/content"),
+        );
+        assert_eq!(content, o.body, "upload {} reads back intact", o.title);
+    }
+    drop(server);
+    let (code, _, err) = db.run(&["evidence", "verify"]);
+    assert_eq!(code, 0, "verify passes after the kill: {err}");
 }

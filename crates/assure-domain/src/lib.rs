@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod catalogue;
 pub mod coverage;
+pub mod evidence;
 pub mod framework;
 pub mod id;
 pub mod mapping;

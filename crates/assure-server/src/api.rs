@@ -23,8 +23,8 @@ type Shared<S> = State<Arc<AppState<S>>>;
 type ApiResult = Result<Json<Value>, Problem>;
 
 /// Default and largest page sizes.
-const DEFAULT_LIMIT: i64 = 100;
-const MAX_LIMIT: i64 = 1000;
+pub(crate) const DEFAULT_LIMIT: i64 = 100;
+pub(crate) const MAX_LIMIT: i64 = 1000;
 
 pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
     Router::new()
@@ -54,7 +54,7 @@ fn everything<T: Serialize>(items: &[T]) -> Json<Value> {
     page(items, n, n, 0)
 }
 
-fn int_param(
+pub(crate) fn int_param(
     params: &HashMap<String, String>,
     name: &str,
     default: i64,

@@ -4,6 +4,7 @@
 //! caller's [`assure_store::TenantScope`]; no SQL lives here.
 
 mod api;
+mod evidence;
 mod problem;
 
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub use problem::Problem;
 #[derive(Debug)]
 pub struct AppState<S> {
     pub store: S,
+    /// The evidence repository, when an evidence store is configured.
+    pub evidence: Option<assure_evidence::Repository<S>>,
     ready: AtomicBool,
 }
 
@@ -32,6 +35,16 @@ impl<S> AppState<S> {
     pub fn new(store: S) -> Arc<Self> {
         Arc::new(Self {
             store,
+            evidence: None,
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// State with an evidence repository (which shares the store).
+    pub fn with_evidence(store: S, evidence: assure_evidence::Repository<S>) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            evidence: Some(evidence),
             ready: AtomicBool::new(false),
         })
     }
@@ -42,19 +55,22 @@ impl<S> AppState<S> {
     }
 }
 
-/// The whole application router.
+/// The whole application router. Small requests get a 1 MiB body limit and a 30 s timeout; evidence
+/// uploads and downloads stream for as long as they take, bounded by the evidence size limit.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    let small = api::routes::<S>()
+        .merge(evidence::routes::<S>())
+        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
-        .nest("/api/v1", api::routes::<S>())
+        .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
         .with_state(state)
         .layer(CatchPanicLayer::new())
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -98,7 +98,13 @@ pub async fn current_digests<S: Store>(
         put(&mut out, &store.list_option_rules(None).await?);
         put(&mut out, &store.list_assessor_firms().await?);
     }
-    put(&mut out, &store.list_tenants(scope).await?);
+    let tenants = store.list_tenants(scope).await?;
+    for t in &tenants {
+        let mut every = crate::EvidenceQuery::current(t.id.clone());
+        every.current_only = false;
+        put(&mut out, &store.list_evidence(scope, &every).await?.items);
+    }
+    put(&mut out, &tenants);
     put(&mut out, &store.list_users(scope).await?);
     Ok(out)
 }

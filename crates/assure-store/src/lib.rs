@@ -13,6 +13,9 @@ use std::future::Future;
 
 use assure_domain::audit::{AuditRecord, ChainId, Checkpoint};
 use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::evidence::{
+    Digest, EvidenceClaim, EvidenceFlag, EvidenceId, EvidenceKind, EvidenceRecord,
+};
 use assure_domain::framework::{Framework, Requirement};
 use assure_domain::mapping::Mapping;
 use assure_domain::programme::Programme;
@@ -20,7 +23,7 @@ use assure_domain::responsibility::{OptionRule, ResponsibilityEntry, ServiceMode
 use assure_domain::service::{Region, Service};
 use assure_domain::tenant::{AssessorFirm, Tenant};
 use assure_domain::user::User;
-use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId};
+use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId, UserId};
 
 pub mod audit;
 mod objects;
@@ -86,6 +89,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("the programme is already loaded; use the baseline import to change it")]
     AlreadyLoaded,
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -246,6 +251,130 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Stores a signed checkpoint of a chain head.
     fn record_checkpoint(&self, checkpoint: &Checkpoint)
     -> impl Future<Output = Result<()>> + Send;
+
+    /// The tenant's evidence data key (wrapped by the master key), storing `candidate` as the key when
+    /// the tenant has none yet, so concurrent first uploads agree on one key. `NotFound` when the scope
+    /// does not admit the tenant or it does not exist.
+    fn evidence_data_key(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        candidate: &str,
+    ) -> impl Future<Output = Result<DataKeyState>> + Send;
+    /// Destroys the tenant's evidence data key: its blobs become unreadable for good, its records stay as
+    /// tombstones naming their digests. `NotFound` when the scope does not admit the tenant.
+    fn destroy_evidence_data_key(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Records evidence whose blob is already durably stored; a new version when `supersedes` is set.
+    /// `NotFound` when the scope does not admit the tenant or the superseded record is not the tenant's;
+    /// `Conflict` when that record already has a newer version.
+    fn add_evidence(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        new: &NewEvidence,
+    ) -> impl Future<Output = Result<EvidenceRecord>> + Send;
+    /// A tenant's evidence, newest first, filtered and paged.
+    fn list_evidence(
+        &self,
+        scope: &TenantScope,
+        query: &EvidenceQuery,
+    ) -> impl Future<Output = Result<Page<EvidenceRecord>>> + Send;
+    fn get_evidence(
+        &self,
+        scope: &TenantScope,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> impl Future<Output = Result<Option<EvidenceRecord>>> + Send;
+    /// Every version in the line of `id`, oldest first; empty when the record is not visible.
+    fn evidence_versions(
+        &self,
+        scope: &TenantScope,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> impl Future<Output = Result<Vec<EvidenceRecord>>> + Send;
+    /// The blobs records point at, for verification, per tenant and digest.
+    fn evidence_blobs(
+        &self,
+        scope: &TenantScope,
+    ) -> impl Future<Output = Result<Vec<BlobEntry>>> + Send;
+    /// Writes the audit record of a download of `id`'s bytes.
+    fn record_evidence_download(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A tenant's evidence data key as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataKeyState {
+    /// The data key, wrapped by the master key, in hex.
+    Active(String),
+    /// Destroyed at this instant: the tenant's blobs are tombstones.
+    Destroyed(String),
+}
+
+/// Evidence to record: the checked claim, the stored blob it names, and who uploaded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewEvidence {
+    pub id: EvidenceId,
+    pub tenant: TenantId,
+    pub claim: EvidenceClaim,
+    pub digest: Digest,
+    pub size: u64,
+    pub media_type: String,
+    pub file_name: Option<String>,
+    pub uploader: UserId,
+    pub supersedes: Option<EvidenceId>,
+    pub flags: Vec<EvidenceFlag>,
+}
+
+/// Which evidence of one tenant to list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceQuery {
+    pub tenant: TenantId,
+    pub kind: Option<EvidenceKind>,
+    /// Linked to this control.
+    pub control: Option<ControlId>,
+    /// Expiring before this day (so already expired when it is today).
+    pub expires_before: Option<time::Date>,
+    /// Leave out records a newer version supersedes.
+    pub current_only: bool,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+impl EvidenceQuery {
+    /// Every current record of `tenant`.
+    pub fn current(tenant: TenantId) -> Self {
+        Self {
+            tenant,
+            kind: None,
+            control: None,
+            expires_before: None,
+            current_only: true,
+            limit: None,
+            offset: 0,
+        }
+    }
+}
+
+/// A stored blob as the records know it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobEntry {
+    pub tenant: TenantId,
+    pub digest: Digest,
+    pub size: u64,
+    /// The tenant's key is destroyed: the blob is a tombstone and is not expected to be readable.
+    pub tombstone: bool,
 }
 
 /// A store chosen at run time. Generic code takes `S: Store`; the binary matches on this once.

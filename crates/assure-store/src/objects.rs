@@ -130,3 +130,13 @@ impl Audited for User {
         User::tenant(self).cloned()
     }
 }
+
+impl Audited for assure_domain::evidence::EvidenceRecord {
+    const KIND: &'static str = "evidence";
+    fn object_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}

@@ -23,8 +23,11 @@ use time::OffsetDateTime;
 use super::{DIALECT, Db};
 use crate::objects::Audited;
 use crate::{
-    Actor, Backend, ChainHead, ControlQuery, ControlSort, ImportSummary, MappingFilter, Page,
-    Result, StoreError, TenantScope,
+    Actor, Backend, BlobEntry, ChainHead, ControlQuery, ControlSort, DataKeyState, EvidenceQuery,
+    ImportSummary, MappingFilter, NewEvidence, Page, Result, StoreError, TenantScope,
+};
+use assure_domain::evidence::{
+    Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
 
 type Pool = sqlx::Pool<Db>;
@@ -414,6 +417,165 @@ impl SqlStore {
             .bind(position(i))
             .execute(&mut **tx)
             .await?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_date(what: &str, text: &str) -> Result<time::Date> {
+    time::Date::parse(text, DATE).map_err(|e| corrupt(what, e))
+}
+
+fn format_date(d: time::Date) -> String {
+    d.format(DATE).unwrap_or_default()
+}
+
+fn parse_instant(what: &str, text: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| corrupt(what, e))
+}
+
+/// An instant as it reads back from the database.
+fn stored_instant(at: OffsetDateTime) -> Result<OffsetDateTime> {
+    parse_instant("instant", &assure_domain::audit::format_instant(at))
+}
+
+fn evidence_from_row(row: &DbRow) -> Result<EvidenceRecord> {
+    let start: Option<String> = row.try_get("period_start")?;
+    let end: Option<String> = row.try_get("period_end")?;
+    let period = match (start, end) {
+        (Some(s), Some(e)) => Some(Period {
+            start: parse_date("evidence period start", &s)?,
+            end: parse_date("evidence period end", &e)?,
+        }),
+        _ => None,
+    };
+    let digest: String = row.try_get("digest")?;
+    let size: i64 = row.try_get("size")?;
+    Ok(EvidenceRecord {
+        id: EvidenceId::new(row.try_get::<String, _>("id")?),
+        tenant: row.try_get::<String, _>("tenant_id")?.into(),
+        kind: parse_enum(
+            "evidence kind",
+            &row.try_get::<String, _>("kind")?,
+            EvidenceKind::parse,
+        )?,
+        title: row.try_get("title")?,
+        digest: Digest::parse(&digest).ok_or_else(|| corrupt("evidence digest", &digest))?,
+        size: u64::try_from(size).map_err(|e| corrupt("evidence size", e))?,
+        media_type: row.try_get("media_type")?,
+        file_name: row.try_get("file_name")?,
+        collected_at: parse_instant(
+            "evidence collected_at",
+            &row.try_get::<String, _>("collected_at")?,
+        )?,
+        uploaded_at: parse_instant(
+            "evidence uploaded_at",
+            &row.try_get::<String, _>("uploaded_at")?,
+        )?,
+        period,
+        expires_on: row
+            .try_get::<Option<String>, _>("expires_on")?
+            .map(|d| parse_date("evidence expires_on", &d))
+            .transpose()?,
+        source: parse_enum(
+            "evidence source",
+            &row.try_get::<String, _>("source")?,
+            EvidenceSource::parse,
+        )?,
+        links: from_json("evidence links", &row.try_get::<String, _>("links_json")?)?,
+        uploader: row.try_get::<String, _>("uploader")?.into(),
+        supersedes: row
+            .try_get::<Option<String>, _>("supersedes")?
+            .map(EvidenceId::new),
+        lineage: EvidenceId::new(row.try_get::<String, _>("lineage")?),
+        version: row.try_get("version")?,
+        flags: from_json("evidence flags", &row.try_get::<String, _>("flags_json")?)?,
+    })
+}
+
+/// The audit event of an action on a tenant's evidence that changes no stored object's state.
+fn evidence_event(
+    actor: &Actor,
+    tenant: &TenantId,
+    action: &str,
+    kind: &str,
+    id: &str,
+) -> AuditEvent {
+    AuditEvent {
+        actor: actor.0.clone(),
+        tenant: Some(tenant.clone()),
+        action: action.to_owned(),
+        object_kind: kind.to_owned(),
+        object_id: id.to_owned(),
+        state_digest: None,
+    }
+}
+
+impl SqlStore {
+    /// Whether the scope admits `tenant` and the tenant exists.
+    async fn visible_tenant(&self, scope: &TenantScope, tenant: &TenantId) -> Result<bool> {
+        if !scope.admits(tenant) {
+            return Ok(false);
+        }
+        Ok(sqlx::query("SELECT id FROM tenants WHERE id = $1")
+            .bind(tenant.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    async fn insert_evidence(tx: &mut Tx, r: &EvidenceRecord) -> Result<()> {
+        let size = i64::try_from(r.size).map_err(|e| corrupt("evidence size", e))?;
+        sqlx::query(
+            "INSERT INTO evidence_blobs (tenant_id, digest, size, stored_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id, digest) DO NOTHING",
+        )
+        .bind(r.tenant.as_str())
+        .bind(r.digest.as_str())
+        .bind(size)
+        .bind(assure_domain::audit::format_instant(r.uploaded_at))
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO evidence (id, tenant_id, kind, title, digest, size, media_type, file_name, collected_at, \
+             uploaded_at, period_start, period_end, expires_on, source, links_json, uploader, supersedes, lineage, \
+             version, flags_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19, $20)",
+        )
+        .bind(r.id.as_str())
+        .bind(r.tenant.as_str())
+        .bind(r.kind.as_str())
+        .bind(&r.title)
+        .bind(r.digest.as_str())
+        .bind(size)
+        .bind(&r.media_type)
+        .bind(&r.file_name)
+        .bind(assure_domain::audit::format_instant(r.collected_at))
+        .bind(assure_domain::audit::format_instant(r.uploaded_at))
+        .bind(r.period.map(|p| format_date(p.start)))
+        .bind(r.period.map(|p| format_date(p.end)))
+        .bind(r.expires_on.map(format_date))
+        .bind(r.source.as_str())
+        .bind(json(&r.links))
+        .bind(r.uploader.as_str())
+        .bind(r.supersedes.as_ref().map(EvidenceId::as_str))
+        .bind(r.lineage.as_str())
+        .bind(r.version)
+        .bind(json(&r.flags))
+        .execute(&mut **tx)
+        .await?;
+        for link in &r.links {
+            if let EvidenceLink::Control { control } = link {
+                sqlx::query(
+                    "INSERT INTO evidence_controls (evidence_id, control_id) VALUES ($1, $2) \
+                     ON CONFLICT (evidence_id, control_id) DO NOTHING",
+                )
+                .bind(r.id.as_str())
+                .bind(control.as_str())
+                .execute(&mut **tx)
+                .await?;
+            }
         }
         Ok(())
     }
@@ -1057,6 +1219,309 @@ impl crate::Store for SqlStore {
         .bind(&c.signature)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    async fn evidence_data_key(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        candidate: &str,
+    ) -> Result<DataKeyState> {
+        if !self.visible_tenant(scope, tenant).await? {
+            return Err(StoreError::NotFound(format!("tenant {tenant}")));
+        }
+        let read = |row: &DbRow| -> Result<DataKeyState> {
+            let wrapped: Option<String> = row.try_get("wrapped")?;
+            let destroyed: Option<String> = row.try_get("destroyed_at")?;
+            match (wrapped, destroyed) {
+                (Some(w), None) => Ok(DataKeyState::Active(w)),
+                (_, Some(at)) => Ok(DataKeyState::Destroyed(at)),
+                (None, None) => Err(corrupt("evidence key", "neither key nor destruction")),
+            }
+        };
+        let existing =
+            sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
+                .bind(tenant.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(row) = existing {
+            return read(&row);
+        }
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO evidence_keys (tenant_id, wrapped, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO NOTHING",
+        )
+        .bind(tenant.as_str())
+        .bind(candidate)
+        .bind(assure_domain::audit::format_instant(now()))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            let mut audit = AuditWriter::new(actor);
+            let event = evidence_event(
+                actor,
+                tenant,
+                "evidence-key.create",
+                "evidence-key",
+                tenant.as_str(),
+            );
+            audit.append(&mut tx, event).await?;
+            audit.finish(&mut tx).await?;
+        }
+        let row =
+            sqlx::query("SELECT wrapped, destroyed_at FROM evidence_keys WHERE tenant_id = $1")
+                .bind(tenant.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        read(&row)
+    }
+
+    async fn destroy_evidence_data_key(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+    ) -> Result<()> {
+        if !self.visible_tenant(scope, tenant).await? {
+            return Err(StoreError::NotFound(format!("tenant {tenant}")));
+        }
+        let mut tx = self.begin_write().await?;
+        let at = assure_domain::audit::format_instant(now());
+        // A tenant without a key yet gets a destroyed one, so no later upload can create a key.
+        sqlx::query(
+            "INSERT INTO evidence_keys (tenant_id, wrapped, created_at, destroyed_at) VALUES ($1, NULL, $2, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET wrapped = NULL, \
+             destroyed_at = COALESCE(evidence_keys.destroyed_at, $2)",
+        )
+        .bind(tenant.as_str())
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = AuditWriter::new(actor);
+        let event = evidence_event(
+            actor,
+            tenant,
+            "evidence-key.destroy",
+            "evidence-key",
+            tenant.as_str(),
+        );
+        audit.append(&mut tx, event).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_evidence(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        new: &NewEvidence,
+    ) -> Result<EvidenceRecord> {
+        if !self.visible_tenant(scope, &new.tenant).await? {
+            return Err(StoreError::NotFound(format!("tenant {}", new.tenant)));
+        }
+        let mut tx = self.begin_write().await?;
+        let (lineage, version) = match &new.supersedes {
+            None => (new.id.clone(), 1),
+            Some(old) => {
+                let row = sqlx::query(
+                    "SELECT lineage, version FROM evidence WHERE id = $1 AND tenant_id = $2",
+                )
+                .bind(old.as_str())
+                .bind(new.tenant.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("evidence {old}")))?;
+                let newer = sqlx::query("SELECT id FROM evidence WHERE supersedes = $1")
+                    .bind(old.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(newer) = newer {
+                    return Err(StoreError::Conflict(format!(
+                        "evidence {old} is already superseded by {}; supersede the newest version",
+                        newer.try_get::<String, _>("id")?
+                    )));
+                }
+                (
+                    EvidenceId::new(row.try_get::<String, _>("lineage")?),
+                    row.try_get::<i64, _>("version")? + 1,
+                )
+            }
+        };
+        let record = EvidenceRecord {
+            id: new.id.clone(),
+            tenant: new.tenant.clone(),
+            kind: new.claim.kind,
+            title: new.claim.title.clone(),
+            digest: new.digest.clone(),
+            size: new.size,
+            media_type: new.media_type.clone(),
+            file_name: new.file_name.clone(),
+            // The audited state must equal the state read back: instants as stored (UTC, milliseconds).
+            collected_at: stored_instant(new.claim.collected_at)?,
+            uploaded_at: now(),
+            period: new.claim.period,
+            expires_on: new.claim.expires_on,
+            source: new.claim.source,
+            links: new.claim.links.clone(),
+            uploader: new.uploader.clone(),
+            supersedes: new.supersedes.clone(),
+            lineage,
+            version,
+            flags: new.flags.clone(),
+        };
+        Self::insert_evidence(&mut tx, &record).await?;
+        let mut audit = AuditWriter::new(actor);
+        audit.record(&mut tx, &record, "create").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        // Read back, so the caller sees exactly what is stored (instants at stored precision).
+        self.get_evidence(scope, &record.tenant, &record.id)
+            .await?
+            .ok_or_else(|| corrupt("evidence", format!("{} vanished after commit", record.id)))
+    }
+
+    async fn list_evidence(
+        &self,
+        scope: &TenantScope,
+        q: &EvidenceQuery,
+    ) -> Result<Page<EvidenceRecord>> {
+        if !scope.admits(&q.tenant) {
+            return Ok(Page {
+                items: Vec::new(),
+                total: 0,
+            });
+        }
+        let filter = "FROM evidence e WHERE e.tenant_id = $1 AND ($2 IS NULL OR e.kind = $2) \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM evidence_controls c WHERE c.evidence_id = e.id AND c.control_id = $3)) \
+             AND ($4 IS NULL OR (e.expires_on IS NOT NULL AND e.expires_on < $4)) \
+             AND ($5 = 0 OR NOT EXISTS (SELECT 1 FROM evidence s WHERE s.supersedes = e.id))";
+        let current = i64::from(q.current_only);
+        let kind = q.kind.map(EvidenceKind::as_str);
+        let control = q.control.as_ref().map(|c| c.as_str().to_owned());
+        let expires = q.expires_before.map(format_date);
+        let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n {filter}"
+        )))
+        .bind(q.tenant.as_str())
+        .bind(kind)
+        .bind(control.clone())
+        .bind(expires.clone())
+        .bind(current)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT e.* {filter} ORDER BY e.uploaded_at DESC, e.id DESC LIMIT $6 OFFSET $7"
+        )))
+        .bind(q.tenant.as_str())
+        .bind(kind)
+        .bind(control)
+        .bind(expires)
+        .bind(current)
+        .bind(q.limit.unwrap_or(i64::MAX).max(0))
+        .bind(q.offset.max(0))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Page {
+            items: rows.iter().map(evidence_from_row).collect::<Result<_>>()?,
+            total,
+        })
+    }
+
+    async fn get_evidence(
+        &self,
+        scope: &TenantScope,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> Result<Option<EvidenceRecord>> {
+        if !scope.admits(tenant) {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT * FROM evidence WHERE id = $1 AND tenant_id = $2")
+            .bind(id.as_str())
+            .bind(tenant.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(evidence_from_row).transpose()
+    }
+
+    async fn evidence_versions(
+        &self,
+        scope: &TenantScope,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> Result<Vec<EvidenceRecord>> {
+        let Some(record) = self.get_evidence(scope, tenant, id).await? else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM evidence WHERE lineage = $1 AND tenant_id = $2 ORDER BY version",
+        )
+        .bind(record.lineage.as_str())
+        .bind(tenant.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(evidence_from_row).collect()
+    }
+
+    async fn evidence_blobs(&self, scope: &TenantScope) -> Result<Vec<BlobEntry>> {
+        let scoped = match scope {
+            TenantScope::AllTenants => None,
+            TenantScope::Tenant(t) => Some(t.to_string()),
+        };
+        let rows = sqlx::query(
+            "SELECT b.tenant_id, b.digest, b.size, k.destroyed_at FROM evidence_blobs b \
+             LEFT JOIN evidence_keys k ON k.tenant_id = b.tenant_id \
+             WHERE ($1 IS NULL OR b.tenant_id = $1) ORDER BY b.tenant_id, b.digest",
+        )
+        .bind(scoped)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let digest: String = r.try_get("digest")?;
+                let size: i64 = r.try_get("size")?;
+                Ok(BlobEntry {
+                    tenant: r.try_get::<String, _>("tenant_id")?.into(),
+                    digest: Digest::parse(&digest)
+                        .ok_or_else(|| corrupt("blob digest", &digest))?,
+                    size: u64::try_from(size).map_err(|e| corrupt("blob size", e))?,
+                    tombstone: r.try_get::<Option<String>, _>("destroyed_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_evidence_download(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        id: &EvidenceId,
+    ) -> Result<()> {
+        if self.get_evidence(scope, tenant, id).await?.is_none() {
+            return Err(StoreError::NotFound(format!("evidence {id}")));
+        }
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        let event = evidence_event(
+            actor,
+            tenant,
+            "evidence.download",
+            // Not the record's own kind: a download changes no state, and the record's last state
+            // digest must stay the one its creation wrote.
+            "evidence-download",
+            id.as_str(),
+        );
+        audit.append(&mut tx, event).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

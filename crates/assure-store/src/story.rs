@@ -612,7 +612,270 @@ pub async fn run_story<S: Store>(
         "a tenant verifies its own chain",
     )?;
 
+    evidence_story(&mut s, store, &actor, &mine, &theirs).await?;
+
     Ok(s.covered)
+}
+
+/// Evidence: data keys, records and versions, filters, tenant isolation, downloads, tombstones.
+async fn evidence_story<S: Store>(
+    s: &mut Story,
+    store: &S,
+    actor: &Actor,
+    mine: &assure_domain::TenantId,
+    theirs: &assure_domain::TenantId,
+) -> Result<(), StoryFailure> {
+    use assure_domain::evidence::{
+        Digest, EvidenceClaim, EvidenceId, EvidenceKind, EvidenceLink, EvidenceSource,
+    };
+
+    use crate::{DataKeyState, EvidenceQuery, NewEvidence};
+
+    let my_scope = TenantScope::Tenant(mine.clone());
+    let their_scope = TenantScope::Tenant(theirs.clone());
+
+    s.step("evidence_data_key");
+    let key = store
+        .evidence_data_key(&my_scope, actor, mine, "aa11")
+        .await
+        .map_err(db("evidence_data_key"))?;
+    let again = store
+        .evidence_data_key(&my_scope, actor, mine, "bb22")
+        .await
+        .map_err(db("evidence_data_key"))?;
+    check(
+        "evidence_data_key",
+        key == DataKeyState::Active("aa11".into()) && again == key,
+        "the first candidate becomes the key and stays",
+    )?;
+    let foreign_key = store
+        .evidence_data_key(&my_scope, actor, theirs, "cc33")
+        .await;
+    check(
+        "evidence_data_key",
+        matches!(foreign_key, Err(StoreError::NotFound(_))),
+        "a foreign tenant's key is not found",
+    )?;
+
+    let digest = Digest::from_bytes([7; 32]);
+    let claim = EvidenceClaim {
+        kind: EvidenceKind::AccessLog,
+        title: "Story access log".into(),
+        collected_at: time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        period: None,
+        expires_on: Some(time::macros::date!(2020 - 01 - 01)),
+        source: EvidenceSource::Api,
+        links: vec![EvidenceLink::Control {
+            control: "STORY-CONTROL".into(),
+        }],
+    };
+    let new = |id: &str, tenant: &assure_domain::TenantId, supersedes: Option<&str>| NewEvidence {
+        id: EvidenceId::new(id),
+        tenant: tenant.clone(),
+        claim: claim.clone(),
+        digest: digest.clone(),
+        size: 42,
+        media_type: "text/plain".into(),
+        file_name: Some("log.txt".into()),
+        uploader: "story@example.test".into(),
+        supersedes: supersedes.map(EvidenceId::new),
+        flags: vec![],
+    };
+
+    s.step("add_evidence");
+    let first = store
+        .add_evidence(&my_scope, actor, &new("ev-1", mine, None))
+        .await
+        .map_err(db("add_evidence"))?;
+    check(
+        "add_evidence",
+        first.version == 1 && first.lineage == first.id && first.digest == digest,
+        "a first record starts its own line",
+    )?;
+    let second = store
+        .add_evidence(&my_scope, actor, &new("ev-2", mine, Some("ev-1")))
+        .await
+        .map_err(db("add_evidence"))?;
+    check(
+        "add_evidence",
+        second.version == 2 && second.lineage == first.id,
+        "a new version continues the line",
+    )?;
+    let fork = store
+        .add_evidence(&my_scope, actor, &new("ev-3", mine, Some("ev-1")))
+        .await;
+    check(
+        "add_evidence",
+        matches!(fork, Err(StoreError::Conflict(_))),
+        "a superseded record cannot be superseded again",
+    )?;
+    let cross = store
+        .add_evidence(&their_scope, actor, &new("ev-4", theirs, Some("ev-1")))
+        .await;
+    check(
+        "add_evidence",
+        matches!(cross, Err(StoreError::NotFound(_))),
+        "another tenant's record cannot be superseded",
+    )?;
+    let smuggled = store
+        .add_evidence(&my_scope, actor, &new("ev-5", theirs, None))
+        .await;
+    check(
+        "add_evidence",
+        matches!(smuggled, Err(StoreError::NotFound(_))),
+        "a scope cannot write another tenant's evidence",
+    )?;
+    // The same digest in another tenant is a first upload there.
+    let theirs_first = store
+        .add_evidence(&their_scope, actor, &new("ev-6", theirs, None))
+        .await
+        .map_err(db("add_evidence"))?;
+    check(
+        "add_evidence",
+        theirs_first.version == 1,
+        "the same bytes in another tenant start afresh",
+    )?;
+
+    s.step("list_evidence");
+    let current = store
+        .list_evidence(&my_scope, &EvidenceQuery::current(mine.clone()))
+        .await
+        .map_err(db("list_evidence"))?;
+    check(
+        "list_evidence",
+        current.total == 1 && current.items[0].id == second.id,
+        "only the newest version is current",
+    )?;
+    let mut all_versions = EvidenceQuery::current(mine.clone());
+    all_versions.current_only = false;
+    all_versions.kind = Some(EvidenceKind::AccessLog);
+    all_versions.control = Some("STORY-CONTROL".into());
+    all_versions.expires_before = Some(time::macros::date!(2021 - 01 - 01));
+    let filtered = store
+        .list_evidence(&my_scope, &all_versions)
+        .await
+        .map_err(db("list_evidence"))?;
+    check(
+        "list_evidence",
+        filtered.total == 2,
+        "filters by kind, control and expiry",
+    )?;
+    all_versions.kind = Some(EvidenceKind::Policy);
+    let none = store
+        .list_evidence(&my_scope, &all_versions)
+        .await
+        .map_err(db("list_evidence"))?;
+    check("list_evidence", none.total == 0, "a kind filter excludes")?;
+    let peek = store
+        .list_evidence(&their_scope, &EvidenceQuery::current(mine.clone()))
+        .await
+        .map_err(db("list_evidence"))?;
+    check(
+        "list_evidence",
+        peek.total == 0,
+        "a foreign tenant's list is empty",
+    )?;
+
+    s.step("get_evidence");
+    let got = store
+        .get_evidence(&my_scope, mine, &first.id)
+        .await
+        .map_err(db("get_evidence"))?;
+    check(
+        "get_evidence",
+        got.as_ref() == Some(&first),
+        "a record reads back",
+    )?;
+    let hidden = store
+        .get_evidence(&their_scope, mine, &first.id)
+        .await
+        .map_err(db("get_evidence"))?;
+    check(
+        "get_evidence",
+        hidden.is_none(),
+        "a foreign record is invisible",
+    )?;
+
+    s.step("evidence_versions");
+    let versions = store
+        .evidence_versions(&my_scope, mine, &second.id)
+        .await
+        .map_err(db("evidence_versions"))?;
+    check(
+        "evidence_versions",
+        versions.iter().map(|r| r.version).collect::<Vec<_>>() == vec![1, 2],
+        "versions in order",
+    )?;
+
+    s.step("record_evidence_download");
+    store
+        .record_evidence_download(&my_scope, actor, mine, &first.id)
+        .await
+        .map_err(db("record_evidence_download"))?;
+    let records = store
+        .audit_records(&my_scope, &ChainId::Tenant(mine.clone()))
+        .await
+        .map_err(db("audit_records"))?;
+    check(
+        "record_evidence_download",
+        records
+            .iter()
+            .any(|r| r.event.action == "evidence.download"),
+        "a download is audited",
+    )?;
+    let foreign_download = store
+        .record_evidence_download(&their_scope, actor, mine, &first.id)
+        .await;
+    check(
+        "record_evidence_download",
+        matches!(foreign_download, Err(StoreError::NotFound(_))),
+        "a foreign download is not found",
+    )?;
+
+    s.step("evidence_blobs");
+    let blobs = store
+        .evidence_blobs(&TenantScope::AllTenants)
+        .await
+        .map_err(db("evidence_blobs"))?;
+    check(
+        "evidence_blobs",
+        blobs.len() == 2 && blobs.iter().all(|b| b.digest == digest && !b.tombstone),
+        "one blob per tenant, deduplicated within each",
+    )?;
+
+    s.step("destroy_evidence_data_key");
+    store
+        .destroy_evidence_data_key(&their_scope, actor, theirs)
+        .await
+        .map_err(db("destroy_evidence_data_key"))?;
+    let destroyed = store
+        .evidence_data_key(&their_scope, actor, theirs, "dd44")
+        .await
+        .map_err(db("evidence_data_key"))?;
+    check(
+        "destroy_evidence_data_key",
+        matches!(destroyed, DataKeyState::Destroyed(_)),
+        "a destroyed key is never recreated",
+    )?;
+    let tombstones = store
+        .evidence_blobs(&their_scope)
+        .await
+        .map_err(db("evidence_blobs"))?;
+    check(
+        "destroy_evidence_data_key",
+        tombstones.len() == 1 && tombstones[0].tombstone,
+        "the tenant's blobs become tombstones; the records stay",
+    )?;
+    let kept = store
+        .list_evidence(&their_scope, &EvidenceQuery::current(theirs.clone()))
+        .await
+        .map_err(db("list_evidence"))?;
+    check(
+        "destroy_evidence_data_key",
+        kept.total == 1,
+        "records outlive the key",
+    )?;
+    Ok(())
 }
 
 /// A stand-in "signature" for the story: the message's hex. Real signing lives in `assure-attest`.

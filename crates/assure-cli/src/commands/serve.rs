@@ -25,7 +25,18 @@ pub struct ServeArgs {
 }
 
 pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> Result<(), Failure> {
-    let state = AppState::new(store.clone());
+    let repository = super::evidence::repository(store.clone(), settings)?;
+    // Staging objects older than a day belong to uploads that were interrupted (a crash, a kill).
+    let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    match repository.blobs().sweep_staging(cutoff).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            removed = n,
+            "removed staging objects of interrupted uploads"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not sweep evidence staging"),
+    }
+    let state = AppState::with_evidence(store.clone(), repository);
     let app = router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

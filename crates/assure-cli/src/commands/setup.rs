@@ -56,6 +56,7 @@ pub async fn prepare<S: Store>(
 ) -> Result<String, Failure> {
     let key = provider_key(settings)?;
     let actor = Actor::system("init");
+    let demo = matches!(seed, Seed::Demo);
     let (programme, what): (Option<Programme>, String) = match seed {
         Seed::Demo => (
             Some(
@@ -77,6 +78,11 @@ pub async fn prepare<S: Store>(
             ": {} controls, {} frameworks ({} requirements), {} mappings, {} services, {} tenants, {} users; {} audit records",
             s.controls, s.frameworks, s.requirements, s.mappings, s.services, s.tenants, s.users, s.audit_records
         ));
+    }
+    if let (Some(p), true) = (&programme, demo) {
+        let repository = super::evidence::repository(store.clone(), settings)?;
+        let n = super::demo_evidence::load(&repository, p).await?;
+        line.push_str(&format!("; {n} demo evidence records"));
     }
     store.mark_initialised(&actor, programme.is_some()).await?;
     assure_store::audit::checkpoint(store, time::OffsetDateTime::now_utc(), |m| key.sign(m))

@@ -1,0 +1,437 @@
+//! Evidence routes under `/api/v1/tenants/{tenant}/evidence`: streaming upload (multipart, or a raw body
+//! with the metadata in the query string or `X-Assure-*` headers), list with filters, a record with its
+//! versions, and the audited download of its bytes.
+//!
+//! A tenant the caller's scope does not admit answers exactly as a tenant that does not exist (404, the
+//! same body), and an evidence ID of another tenant exactly as an unknown ID.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use assure_domain::TenantId;
+use assure_domain::evidence::{
+    EvidenceClaim, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
+};
+use assure_evidence::{EvidenceError, Repository, UploadRequest};
+use assure_store::{Actor, EvidenceQuery, Store, StoreError, TenantScope};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::TryStreamExt;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::api::{DEFAULT_LIMIT, MAX_LIMIT, int_param};
+use crate::problem::Problem;
+
+type Shared<S> = State<Arc<AppState<S>>>;
+
+/// Routes that stream bodies: no body limit or timeout beyond the evidence size limit.
+pub fn streaming_routes<S: Store>() -> Router<Arc<AppState<S>>> {
+    Router::new()
+        .route(
+            "/tenants/{tenant}/evidence",
+            post(upload::<S>).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/tenants/{tenant}/evidence/{id}/content",
+            get(download::<S>),
+        )
+}
+
+/// Routes with small answers.
+pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
+    Router::new()
+        .route("/tenants/{tenant}/evidence", get(list::<S>))
+        .route("/tenants/{tenant}/evidence/{id}", get(show::<S>))
+}
+
+/// The caller's scope. Until authentication lands the API runs with the provider-wide scope; the
+/// `X-Assure-Tenant` header narrows it to one tenant (it can only narrow, never widen).
+fn scope(headers: &HeaderMap) -> TenantScope {
+    match headers.get("x-assure-tenant").and_then(|v| v.to_str().ok()) {
+        Some(t) => TenantScope::Tenant(t.into()),
+        None => TenantScope::AllTenants,
+    }
+}
+
+/// Who acts, as recorded in the audit trail (`X-Assure-User`, until authentication lands).
+fn uploader(headers: &HeaderMap) -> String {
+    headers
+        .get("x-assure-user")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("api")
+        .to_owned()
+}
+
+/// The same answer for a tenant that does not exist and one the caller may not see.
+fn no_tenant() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "tenant not found")
+}
+
+/// The same answer for evidence that does not exist and evidence of another tenant.
+fn no_evidence() -> Problem {
+    Problem::new(StatusCode::NOT_FOUND, "evidence not found")
+}
+
+fn repository<S: Store>(state: &AppState<S>) -> Result<&Repository<S>, Problem> {
+    state.evidence.as_ref().ok_or_else(|| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server has no evidence store configured",
+        )
+    })
+}
+
+async fn visible_tenant<S: Store>(
+    state: &AppState<S>,
+    scope: &TenantScope,
+    tenant: &str,
+) -> Result<TenantId, Problem> {
+    state
+        .store
+        .get_tenant(scope, &tenant.into())
+        .await?
+        .map(|t| t.id)
+        .ok_or_else(no_tenant)
+}
+
+fn evidence_problem(e: EvidenceError) -> Problem {
+    match e {
+        EvidenceError::Rejected(r) => {
+            let text = r.to_string();
+            let field = text.split(':').next().unwrap_or("metadata").to_owned();
+            Problem {
+                field: Some(field),
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, text)
+            }
+        }
+        EvidenceError::TooLarge { .. } => {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
+        EvidenceError::Body(_) => Problem::new(StatusCode::BAD_REQUEST, e.to_string()),
+        EvidenceError::KeyDestroyed { .. } => Problem::new(StatusCode::GONE, e.to_string()),
+        EvidenceError::Store(StoreError::NotFound(what)) if what.starts_with("tenant") => {
+            no_tenant()
+        }
+        EvidenceError::Store(StoreError::NotFound(_)) => no_evidence(),
+        EvidenceError::Store(StoreError::Conflict(why)) => Problem::new(StatusCode::CONFLICT, why),
+        other => {
+            tracing::error!(error = %other, "evidence error");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the evidence store could not answer: {other}"),
+            )
+        }
+    }
+}
+
+/// Upload metadata, from form fields, query parameters or `X-Assure-*` headers.
+fn claim_from(
+    params: &HashMap<String, Vec<String>>,
+    default_source: EvidenceSource,
+) -> Result<EvidenceClaim, Problem> {
+    let one = |name: &str| params.get(name).and_then(|v| v.last()).map(String::as_str);
+    let required = |name: &str| {
+        one(name).ok_or_else(|| Problem::bad_field(name, format!("{name} is required")))
+    };
+    let date = |name: &str| -> Result<Option<time::Date>, Problem> {
+        one(name)
+            .map(|v| {
+                time::Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+                    .map_err(|_| {
+                        Problem::bad_field(
+                            name,
+                            format!("{name} must be a date YYYY-MM-DD, not {v:?}"),
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let kind_text = required("kind")?;
+    let kind = EvidenceKind::parse(kind_text).ok_or_else(|| {
+        let names: Vec<_> = EvidenceKind::ALL.iter().map(|k| k.as_str()).collect();
+        Problem::bad_field(
+            "kind",
+            format!(
+                "kind must be one of {}, not {kind_text:?}",
+                names.join(", ")
+            ),
+        )
+    })?;
+    let collected_text = required("collected_at")?;
+    let collected_at = OffsetDateTime::parse(collected_text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            Problem::bad_field(
+                "collected_at",
+                format!("collected_at must be an RFC 3339 instant such as 2026-04-01T09:30:00Z, not {collected_text:?}"),
+            )
+        })?;
+    let period = match (date("period_start")?, date("period_end")?) {
+        (Some(start), Some(end)) => Some(Period { start, end }),
+        (None, None) => None,
+        _ => {
+            return Err(Problem::bad_field(
+                "period_start",
+                "give both period_start and period_end, or neither",
+            ));
+        }
+    };
+    let source = match one("source") {
+        None => default_source,
+        Some(s) => EvidenceSource::parse(s).ok_or_else(|| {
+            Problem::bad_field(
+                "source",
+                format!("source must be manual-upload, api or check-run, not {s:?}"),
+            )
+        })?,
+    };
+    let mut links: Vec<EvidenceLink> = params
+        .get("control")
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v.split(','))
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| EvidenceLink::Control {
+            control: c.trim().into(),
+        })
+        .collect();
+    for r in params
+        .get("requirement")
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v.split(','))
+    {
+        let (framework, requirement) = r.trim().split_once(':').ok_or_else(|| {
+            Problem::bad_field(
+                "requirement",
+                format!("requirement must be FRAMEWORK:REQUIREMENT, not {r:?}"),
+            )
+        })?;
+        links.push(EvidenceLink::Requirement {
+            framework: framework.into(),
+            requirement: requirement.into(),
+        });
+    }
+    Ok(EvidenceClaim {
+        kind,
+        title: required("title")?.to_owned(),
+        collected_at,
+        period,
+        expires_on: date("expires_on")?,
+        source,
+        links,
+    })
+}
+
+fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>) {
+    for (name, value) in headers {
+        if let (Some(rest), Ok(v)) = (name.as_str().strip_prefix("x-assure-"), value.to_str())
+            && !matches!(rest, "tenant" | "user")
+        {
+            params
+                .entry(rest.replace('-', "_"))
+                .or_default()
+                .push(v.to_owned());
+        }
+    }
+}
+
+async fn upload<S: Store>(
+    State(state): Shared<S>,
+    Path(tenant): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    request: Request,
+) -> Result<Response, Problem> {
+    let headers = request.headers().clone();
+    let scope = scope(&headers);
+    let repo = repository(&state)?;
+    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > repo.max_bytes().saturating_add(1024 * 1024)
+    {
+        return Err(evidence_problem(EvidenceError::TooLarge {
+            limit: repo.max_bytes(),
+        }));
+    }
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in query {
+        params.entry(k).or_default().push(v);
+    }
+    header_params(&headers, &mut params);
+    let who = uploader(&headers);
+    let actor = Actor(format!("user:{who}"));
+    let is_multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let record = if is_multipart {
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+        loop {
+            let field = multipart
+                .next_field()
+                .await
+                .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?
+                .ok_or_else(|| Problem::bad_field("file", "the form has no file part"))?;
+            let name = field.name().unwrap_or_default().to_owned();
+            if name != "file" {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+                params.entry(name).or_default().push(text);
+                continue;
+            }
+            let upload = UploadRequest {
+                tenant: tenant.clone(),
+                claim: claim_from(&params, EvidenceSource::ManualUpload)?,
+                media_type: field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_owned(),
+                file_name: field.file_name().map(str::to_owned),
+                uploader: who.as_str().into(),
+                supersedes: params
+                    .get("supersedes")
+                    .and_then(|v| v.last())
+                    .map(|s| EvidenceId::new(s.as_str())),
+            };
+            let body = field.map_err(|e| e.body_text());
+            break repo.upload(&scope, &actor, upload, body).await;
+        }
+    } else {
+        let one = |name: &str| params.get(name).and_then(|v| v.last()).cloned();
+        let upload = UploadRequest {
+            tenant: tenant.clone(),
+            claim: claim_from(&params, EvidenceSource::Api)?,
+            media_type: headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
+            file_name: one("file_name"),
+            uploader: who.as_str().into(),
+            supersedes: one("supersedes").map(EvidenceId::new),
+        };
+        let body = request.into_body().into_data_stream();
+        repo.upload(&scope, &actor, upload, body).await
+    }
+    .map_err(evidence_problem)?;
+    Ok((StatusCode::CREATED, Json(record_json(&record))).into_response())
+}
+
+fn record_json(r: &EvidenceRecord) -> Value {
+    serde_json::to_value(r).unwrap_or(Value::Null)
+}
+
+async fn list<S: Store>(
+    State(state): Shared<S>,
+    Path(tenant): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Problem> {
+    let scope = scope(&headers);
+    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let offset = int_param(&params, "offset", 0, i64::MAX)?;
+    let kind = params
+        .get("kind")
+        .map(|k| {
+            EvidenceKind::parse(k)
+                .ok_or_else(|| Problem::bad_field("kind", format!("unknown kind {k:?}")))
+        })
+        .transpose()?;
+    let expires_before = match (params.get("expires_before"), params.get("expired")) {
+        (Some(d), _) => Some(
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| {
+                    Problem::bad_field(
+                        "expires_before",
+                        format!("expires_before must be YYYY-MM-DD, not {d:?}"),
+                    )
+                })?,
+        ),
+        (None, Some(v)) if v == "true" => Some(OffsetDateTime::now_utc().date()),
+        _ => None,
+    };
+    let query = EvidenceQuery {
+        tenant,
+        kind,
+        control: params.get("control").map(|c| c.as_str().into()),
+        expires_before,
+        current_only: params.get("versions").is_none_or(|v| v != "all"),
+        limit: Some(limit),
+        offset,
+    };
+    let page = state.store.list_evidence(&scope, &query).await?;
+    let items: Vec<Value> = page.items.iter().map(record_json).collect();
+    Ok(Json(
+        json!({ "items": items, "total": page.total, "limit": limit, "offset": offset }),
+    ))
+}
+
+async fn show<S: Store>(
+    State(state): Shared<S>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, Problem> {
+    let scope = scope(&headers);
+    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    let id = EvidenceId::new(id);
+    let record = state
+        .store
+        .get_evidence(&scope, &tenant, &id)
+        .await?
+        .ok_or_else(no_evidence)?;
+    let versions = state.store.evidence_versions(&scope, &tenant, &id).await?;
+    let superseded_by = versions
+        .iter()
+        .find(|v| v.supersedes.as_ref() == Some(&record.id))
+        .map(|v| v.id.clone());
+    Ok(Json(json!({
+        "record": record_json(&record),
+        "superseded_by": superseded_by,
+        "versions": versions.iter().map(record_json).collect::<Vec<_>>(),
+    })))
+}
+
+async fn download<S: Store>(
+    State(state): Shared<S>,
+    Path((tenant, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let scope = scope(&headers);
+    let repo = repository(&state)?;
+    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    let actor = Actor(format!("user:{}", uploader(&headers)));
+    let (record, stream) = repo
+        .download(&scope, &actor, &tenant, &EvidenceId::new(id))
+        .await
+        .map_err(evidence_problem)?;
+    let disposition = match &record.file_name {
+        Some(name) => format!(
+            "attachment; filename=\"{}\"",
+            name.replace(['"', '\\', '\r', '\n'], "_")
+        ),
+        None => "attachment".to_owned(),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, record.media_type.clone()),
+            (header::CONTENT_LENGTH, record.size.to_string()),
+            (header::ETAG, format!("\"sha256:{}\"", record.digest)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
