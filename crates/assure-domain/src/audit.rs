@@ -429,7 +429,8 @@ mod tests {
             signature: "s".into(),
         };
         assert!(verify_chain(&id(), &records, std::slice::from_ref(&cp), |_| true).is_ok());
-        let err = verify_chain(&id(), &records[..3], std::slice::from_ref(&cp), |_| true).expect_err("breaks");
+        let err = verify_chain(&id(), &records[..3], std::slice::from_ref(&cp), |_| true)
+            .expect_err("breaks");
         assert_eq!(
             err,
             ChainBreak::Truncated {
