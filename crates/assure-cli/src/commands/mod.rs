@@ -2,6 +2,7 @@
 
 mod audit;
 mod catalogue;
+mod matrix;
 mod serve;
 mod setup;
 mod tenants;
@@ -28,6 +29,8 @@ pub enum Command {
     /// Customers of the provider.
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
+    /// A customer's shared-responsibility matrix and its exports (CSV, XLSX, CRM, SoA, OSCAL).
+    Matrix(matrix::MatrixArgs),
     /// The hash-chained audit trail: verify, sign checkpoints, export a tenant's trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -62,6 +65,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Frameworks(c) => catalogue::frameworks(&store, c).await,
         Command::Tenants(c) => tenants::run(&store, c).await,
         Command::Audit(c) => audit::run(&store, &settings, c).await,
+        Command::Matrix(a) => matrix::run(&store, a).await,
     }
 }
 
