@@ -46,6 +46,23 @@ pub struct MatrixReport {
     pub complementary_controls: Vec<Cuec>,
 }
 
+impl MatrixReport {
+    /// The table that csv and terminal output show: the framework's view when one framework was asked
+    /// for, else the matrix itself.
+    pub fn primary_table(&self, framework_asked: bool) -> tables::Table {
+        match self.frameworks.first() {
+            Some(view) if framework_asked => tables::framework_table(view),
+            _ => tables::matrix_table(&self.matrix),
+        }
+    }
+
+    /// The FedRAMP-style CRM as CSV, through the programme's NIST SP 800-53 view of the matrix.
+    pub fn crm_csv(&self, programme: &Programme) -> Result<Vec<u8>, ReportError> {
+        let nist = view_of(programme, &self.matrix, &oscal_export::NIST_800_53.into());
+        to_csv(&tables::crm_table(&nist, &self.matrix))
+    }
+}
+
 /// The frameworks a report covers: the one asked for, or else the tenant's frameworks of interest.
 pub fn frameworks_for(
     programme: &Programme,

@@ -6,8 +6,6 @@ use assure_domain::matrix::{Matrix, MatrixRow};
 use assure_domain::responsibility::Step;
 use assure_domain::soa::{Cuec, SoaRow};
 
-use crate::ReportError;
-
 /// A header and rows of text cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
@@ -233,9 +231,4 @@ pub fn cuec_table(cuecs: &[Cuec]) -> Table {
             })
             .collect(),
     }
-}
-
-/// The CRM as CSV; needs the programme's NIST SP 800-53 view of the matrix.
-pub fn crm_csv(nist: &FrameworkView, matrix: &Matrix) -> Result<Vec<u8>, ReportError> {
-    crate::to_csv(&crm_table(nist, matrix))
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use assure_domain::coverage::coverage;
 use assure_domain::framework::display_requirement_id;
 use assure_domain::profile::{Profile, ProfileCatalogue};
-use assure_reports::{ReportError, oscal_export, tables, xlsx};
+use assure_reports::{ReportError, oscal_export, xlsx};
 use assure_store::snapshot::programme_snapshot;
 use assure_store::{Actor, ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
 use axum::Json;
@@ -362,11 +362,8 @@ async fn tenant_matrix<S: Store>(
     Ok(match format {
         "json" => Json(serde_json::to_value(&report).unwrap_or(Value::Null)).into_response(),
         "csv" => {
-            let table = match report.frameworks.first() {
-                Some(view) if asked.is_some() => tables::framework_table(view),
-                _ => tables::matrix_table(&report.matrix),
-            };
-            let bytes = assure_reports::to_csv(&table).map_err(report_problem)?;
+            let bytes = assure_reports::to_csv(&report.primary_table(asked.is_some()))
+                .map_err(report_problem)?;
             download("text/csv; charset=utf-8", format!("{id}-matrix.csv"), bytes)
         }
         "xlsx" => download(
@@ -380,12 +377,7 @@ async fn tenant_matrix<S: Store>(
             xlsx::soa_xlsx(&report).map_err(report_problem)?,
         ),
         "crm" => {
-            let nist = assure_reports::view_of(
-                &programme,
-                &report.matrix,
-                &oscal_export::NIST_800_53.into(),
-            );
-            let bytes = tables::crm_csv(&nist, &report.matrix).map_err(report_problem)?;
+            let bytes = report.crm_csv(&programme).map_err(report_problem)?;
             download("text/csv; charset=utf-8", format!("{id}-crm.csv"), bytes)
         }
         "oscal" => {

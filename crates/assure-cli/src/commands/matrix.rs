@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assure_domain::programme::Programme;
 use assure_domain::tenant::Tenant;
-use assure_reports::{MatrixReport, oscal_export, tables, xlsx};
+use assure_reports::{oscal_export, xlsx};
 use assure_store::snapshot::programme_snapshot;
 use assure_store::{Store, TenantScope};
 use clap::Args;
@@ -96,7 +96,7 @@ pub async fn run<S: Store>(store: &S, args: MatrixArgs) -> Result<(), Failure> {
             write(args.output.as_deref(), text.as_bytes())
         }
         MatrixFormat::Table => {
-            let table = selected_table(&report, asked.is_some());
+            let table = report.primary_table(asked.is_some());
             let mut t = comfy_table::Table::new();
             t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
             t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
@@ -120,17 +120,12 @@ pub async fn run<S: Store>(store: &S, args: MatrixArgs) -> Result<(), Failure> {
             write(args.output.as_deref(), format!("{t}\n").as_bytes())
         }
         MatrixFormat::Csv => {
-            let bytes = assure_reports::to_csv(&selected_table(&report, asked.is_some()))
+            let bytes = assure_reports::to_csv(&report.primary_table(asked.is_some()))
                 .map_err(report_failure)?;
             write(args.output.as_deref(), &bytes)
         }
         MatrixFormat::Crm => {
-            let nist = assure_reports::view_of(
-                &programme,
-                &report.matrix,
-                &oscal_export::NIST_800_53.into(),
-            );
-            let bytes = tables::crm_csv(&nist, &report.matrix).map_err(report_failure)?;
+            let bytes = report.crm_csv(&programme).map_err(report_failure)?;
             write(args.output.as_deref(), &bytes)
         }
         MatrixFormat::Xlsx => {
@@ -161,14 +156,6 @@ pub async fn run<S: Store>(store: &S, args: MatrixArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-    }
-}
-
-/// The framework's view when one was asked for, else the matrix itself.
-fn selected_table(report: &MatrixReport, framework_asked: bool) -> tables::Table {
-    match report.frameworks.first() {
-        Some(view) if framework_asked => tables::framework_table(view),
-        _ => tables::matrix_table(&report.matrix),
     }
 }
 

@@ -18,7 +18,7 @@ pub enum TenantsCommand {
     Show(ShowTenant),
     /// Show or change a tenant's profile (services, options, regions, frameworks); changes are checked
     /// as a whole, audited, and refused without effect when any part is wrong.
-    Profile(EditProfile),
+    Profile(Box<EditProfile>),
 }
 
 #[derive(Debug, Args)]
