@@ -63,6 +63,24 @@ pub async fn run_story<S: Store>(
     s.step("backend");
     let _ = store.backend();
 
+    s.step("is_initialised");
+    check(
+        "is_initialised",
+        !store.is_initialised().await.map_err(db("is_initialised"))?,
+        "a new database is not initialised",
+    )?;
+
+    s.step("mark_initialised");
+    store
+        .mark_initialised(&actor, true)
+        .await
+        .map_err(db("mark_initialised"))?;
+    check(
+        "mark_initialised",
+        store.is_initialised().await.map_err(db("is_initialised"))?,
+        "a marked database is initialised",
+    )?;
+
     s.step("is_loaded");
     check(
         "is_loaded",
