@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Assure, from a fresh machine: installs what the tests need (PostgreSQL from Debian's
-# package), starts PostgreSQL on loopback as the `postgres` user, then checks formatting and lints and runs
+# Runs every test of Assure, from a fresh machine: installs what the tests need (PostgreSQL and LibreOffice
+# from Debian's packages), starts PostgreSQL on loopback as the `postgres` user, then checks formatting and lints and runs
 # the whole suite. Everything runs on SQLite; the store story and the end-to-end tests also run on
 # PostgreSQL. Reference data is read from ../shared/data (override with ASSURE_SHARED_DIR).
 set -euo pipefail
@@ -14,6 +14,7 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null || missing+=(util-linux)
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     if [ "$(id -u)" = 0 ]; then

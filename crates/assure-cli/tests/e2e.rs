@@ -166,6 +166,23 @@ impl Server {
     }
 }
 
+impl Server {
+    fn put(&self, path: &str, body: &str) -> (u16, Value) {
+        let resp = reqwest::blocking::Client::new()
+            .put(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -200,6 +217,9 @@ on_both_backends!(
     the_same_bytes_in_another_tenant_are_indistinguishable_on_s3,
     sigkill_during_uploads_keeps_exactly_the_answered_ones,
     sigkill_during_uploads_keeps_exactly_the_answered_ones_on_s3,
+
+    a_bad_profile_edit_is_refused_and_changes_nothing,
+    the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
 );
 
 mod evidence_support;
@@ -877,4 +897,99 @@ fn kill_during_uploads(mut db: Db, moto: Option<Moto>) {
     drop(server);
     let (code, _, err) = db.run(&["evidence", "verify"]);
     assert_eq!(code, 0, "verify passes after the kill: {err}");
+}
+
+fn a_bad_profile_edit_is_refused_and_changes_nothing(db: Db) {
+    db.init();
+    let show = || db.run(&["tenants", "profile", "northbank", "--format", "json"]);
+    let (code, before, err) = show();
+    assert_eq!(code, 0, "{err}");
+    for (args, needle) in [
+        (vec!["--add-service", "nope"], "unknown service nope"),
+        (
+            vec!["--add-service", "vm", "--option", "turbo"],
+            "does not offer option turbo",
+        ),
+        (
+            vec!["--add-service", "workspace", "--region", "au-east"],
+            "cannot use service workspace in region au-east",
+        ),
+        (
+            vec!["--remove-service", "mail"],
+            "service mail is not in the profile",
+        ),
+    ] {
+        let mut full = vec!["tenants", "profile", "northbank"];
+        full.extend(args);
+        let (code, _, err) = db.run(&full);
+        assert_eq!(code, 2, "refused: {err}");
+        assert!(err.contains(needle), "expected {needle:?} in {err}");
+        assert_eq!(show().1, before, "a refused edit changes nothing");
+    }
+    let (code, _, err) = db.run(&[
+        "tenants",
+        "profile",
+        "northbank",
+        "--add-service",
+        "functions",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let after: Value = serde_json::from_str(&show().1).expect("json");
+    assert!(
+        after["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .any(|s| s["service"] == "functions")
+    );
+    assert_eq!(
+        db.run(&["audit", "verify"]).0,
+        0,
+        "the change is in an intact audit chain"
+    );
+}
+
+fn the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file(db: Db) {
+    let server = Server::start(&db);
+    let (code, cli, err) = db.run(&["matrix", "brightpath", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let cli: Value = serde_json::from_str(&cli).expect("json");
+    let (status, _, api) = server.get("/api/v1/tenants/brightpath/matrix");
+    assert_eq!(status, 200);
+    assert_eq!(cli, api, "the CLI and the API compute the same matrix");
+    let (status, _, body) = server.get("/api/v1/tenants/brightpath/matrix?framework=nope");
+    assert_eq!((status, body["field"].as_str()), (400, Some("framework")));
+    let (code, _, err) = db.run(&["matrix", "brightpath", "--format", "xlsx"]);
+    assert_eq!(code, 2, "xlsx needs -o: {err}");
+    let file = db.data_dir().join("m.xlsx");
+    let (code, _, err) = db.run(&[
+        "matrix",
+        "northbank",
+        "--format",
+        "xlsx",
+        "-o",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&file).expect("xlsx").starts_with(b"PK"));
+    let (code, csv, _) = db.run(&[
+        "matrix",
+        "northbank",
+        "--framework",
+        "iso27001-2022",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("A.")).count(), 93);
+    let (status, body) = server.put("/api/v1/tenants/brightpath/profile", r#"{"services":[{"service":"workspace","options":[]}],"regions":["au-east"],"frameworks":[]}"#);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["field"], "workspace");
+    let (status, body) = server.put("/api/v1/tenants/brightpath/profile", r#"{"services":[{"service":"workspace","options":[]}],"regions":["eu-central"],"frameworks":["soc2"]}"#);
+    assert_eq!(status, 200, "{body}");
+    let (_, _, matrix) = server.get("/api/v1/tenants/brightpath/matrix?format=json");
+    assert_eq!(
+        matrix["matrix"]["services"].as_array().map(Vec::len),
+        Some(1)
+    );
 }

@@ -9,11 +9,15 @@ pub mod catalogue;
 pub mod coverage;
 pub mod evidence;
 pub mod framework;
+pub mod framework_view;
 pub mod id;
 pub mod mapping;
+pub mod matrix;
+pub mod profile;
 pub mod programme;
 pub mod responsibility;
 pub mod service;
+pub mod soa;
 pub mod tenant;
 pub mod user;
 

@@ -432,6 +432,11 @@ impl Programme {
             }
         }
 
+        let catalogue = crate::profile::ProfileCatalogue {
+            services: services.clone(),
+            regions: regions.clone(),
+            frameworks: frameworks.clone(),
+        };
         for t in &self.tenants {
             let owner = format!("tenant {}", t.id);
             if !crate::is_slug(t.id.as_str()) {
@@ -442,59 +447,13 @@ impl Programme {
                     format!("tenant id {} is not a lowercase slug", t.id),
                 );
             }
-            for r in &t.regions {
-                if !regions.contains(r.as_str()) {
-                    push(
-                        Subject::Tenant,
-                        owner.clone(),
-                        r.as_str(),
-                        format!("tenant {} names unknown region {r}", t.id),
-                    );
-                }
-            }
-            for f in &t.frameworks {
-                if !frameworks.contains(f.as_str()) {
-                    push(
-                        Subject::Tenant,
-                        owner.clone(),
-                        f.as_str(),
-                        format!("tenant {} names unknown framework {f}", t.id),
-                    );
-                }
-            }
-            for u in &t.services {
-                let Some(service) = services.get(u.service.as_str()) else {
-                    push(
-                        Subject::Tenant,
-                        owner.clone(),
-                        u.service.as_str(),
-                        format!("tenant {} uses unknown service {}", t.id, u.service),
-                    );
-                    continue;
-                };
-                for o in &u.options {
-                    if !service.offers_option(o) {
-                        push(
-                            Subject::Tenant,
-                            owner.clone(),
-                            o.as_str(),
-                            format!("service {} does not offer option {o}", u.service),
-                        );
-                    }
-                }
-                for r in &t.regions {
-                    if !service.runs_in(r) {
-                        push(
-                            Subject::Tenant,
-                            owner.clone(),
-                            u.service.as_str(),
-                            format!(
-                                "tenant {} uses service {} in region {r}, where it does not run",
-                                t.id, u.service
-                            ),
-                        );
-                    }
-                }
+            for problem in crate::profile::Profile::of(t).problems(&catalogue) {
+                push(
+                    Subject::Tenant,
+                    owner.clone(),
+                    problem.id(),
+                    format!("tenant {}: {problem}", t.id),
+                );
             }
         }
 

@@ -8,10 +8,16 @@ use std::sync::Arc;
 
 use assure_domain::coverage::coverage;
 use assure_domain::framework::display_requirement_id;
-use assure_store::{ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
+use assure_domain::profile::{Profile, ProfileCatalogue};
+use assure_reports::{ReportError, oscal_export, xlsx};
+use assure_store::snapshot::programme_snapshot;
+use assure_store::{Actor, ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -39,6 +45,11 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
         .route("/responsibility", get(responsibility::<S>))
         .route("/tenants", get(list_tenants::<S>))
         .route("/tenants/{id}", get(get_tenant::<S>))
+        .route(
+            "/tenants/{id}/profile",
+            get(get_profile::<S>).put(put_profile::<S>),
+        )
+        .route("/tenants/{id}/matrix", get(tenant_matrix::<S>))
 }
 
 fn scope() -> TenantScope {
@@ -233,4 +244,153 @@ async fn get_tenant<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -
         .await?
         .ok_or_else(|| Problem::not_found(&format!("tenant {id}")))?;
     Ok(Json(serde_json::to_value(tenant).unwrap_or(Value::Null)))
+}
+
+/// The programme and one tenant of it, or 404.
+async fn programme_and_tenant<S: Store>(
+    state: &AppState<S>,
+    id: &str,
+) -> Result<
+    (
+        assure_domain::programme::Programme,
+        assure_domain::tenant::Tenant,
+    ),
+    Problem,
+> {
+    let programme = programme_snapshot(&state.store, &scope()).await?;
+    let tenant = programme
+        .tenants
+        .iter()
+        .find(|t| t.id.as_str() == id)
+        .cloned()
+        .ok_or_else(|| Problem::not_found(&format!("tenant {id}")))?;
+    Ok((programme, tenant))
+}
+
+async fn get_profile<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -> ApiResult {
+    let (_, tenant) = programme_and_tenant(&state, &id).await?;
+    Ok(Json(
+        serde_json::to_value(Profile::of(&tenant)).unwrap_or(Value::Null),
+    ))
+}
+
+/// Replaces a tenant's profile. The whole profile is checked first; any problem refuses it with every
+/// problem listed and nothing changed. The change is audited in the tenant's chain.
+async fn put_profile<S: Store>(
+    State(state): Shared<S>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let profile: Profile = serde_json::from_slice(&body).map_err(|e| {
+        Problem::bad_field(
+            "body",
+            format!("not a profile ({{services, regions, frameworks}}): {e}"),
+        )
+    })?;
+    let (programme, tenant) = programme_and_tenant(&state, &id).await?;
+    let catalogue = ProfileCatalogue::new(
+        &programme.services,
+        programme.regions.iter().map(|r| &r.id),
+        programme.frameworks.iter().map(|f| &f.id),
+    );
+    let problems = profile.problems(&catalogue);
+    if let Some(first) = problems.first() {
+        let detail = problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Problem::bad_field(
+            first.id(),
+            format!("profile of tenant {id} not changed: {detail}"),
+        ));
+    }
+    // Until authentication lands the API writes as itself.
+    let actor = Actor("api:unauthenticated".into());
+    state
+        .store
+        .update_tenant(&scope(), &actor, &profile.applied_to(&tenant))
+        .await?;
+    Ok(Json(serde_json::to_value(&profile).unwrap_or(Value::Null)))
+}
+
+fn report_problem(e: ReportError) -> Problem {
+    match e {
+        ReportError::UnknownFramework(_) => Problem::bad_field("framework", e.to_string()),
+        ReportError::MissingFramework(_) => Problem::bad_field("format", e.to_string()),
+        other => {
+            tracing::error!(error = %other, "report failed");
+            Problem::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "the report could not be built; see the server log",
+            )
+        }
+    }
+}
+
+fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A tenant's matrix: `format` json (default), csv, xlsx, crm, soa or oscal; `framework` narrows the
+/// framework views (and csv) to one framework.
+async fn tenant_matrix<S: Store>(
+    State(state): Shared<S>,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, Problem> {
+    let (programme, tenant) = programme_and_tenant(&state, &id).await?;
+    let asked = params
+        .get("framework")
+        .map(|f| assure_domain::FrameworkId::from(f.as_str()));
+    let frameworks = assure_reports::frameworks_for(&programme, &tenant, asked.as_ref())
+        .map_err(report_problem)?;
+    let report =
+        assure_reports::report(&programme, &tenant, &frameworks).map_err(report_problem)?;
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let format = params.get("format").map_or("json", String::as_str);
+    Ok(match format {
+        "json" => Json(serde_json::to_value(&report).unwrap_or(Value::Null)).into_response(),
+        "csv" => {
+            let bytes = assure_reports::to_csv(&report.primary_table(asked.is_some()))
+                .map_err(report_problem)?;
+            download("text/csv; charset=utf-8", format!("{id}-matrix.csv"), bytes)
+        }
+        "xlsx" => download(
+            XLSX,
+            format!("{id}-matrix.xlsx"),
+            xlsx::matrix_xlsx(&report).map_err(report_problem)?,
+        ),
+        "soa" => download(
+            XLSX,
+            format!("{id}-soa.xlsx"),
+            xlsx::soa_xlsx(&report).map_err(report_problem)?,
+        ),
+        "crm" => {
+            let bytes = report.crm_csv(&programme).map_err(report_problem)?;
+            download("text/csv; charset=utf-8", format!("{id}-crm.csv"), bytes)
+        }
+        "oscal" => {
+            let docs = oscal_export::documents(&programme, &tenant, &report.matrix)
+                .map_err(report_problem)?;
+            let map: serde_json::Map<String, Value> = docs.into_iter().collect();
+            Json(Value::Object(map)).into_response()
+        }
+        other => {
+            return Err(Problem::bad_field(
+                "format",
+                format!("format must be json, csv, xlsx, crm, soa or oscal, not {other:?}"),
+            ));
+        }
+    })
 }

@@ -28,6 +28,7 @@ use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, 
 pub mod audit;
 mod objects;
 pub mod postgres;
+pub mod snapshot;
 pub mod sqlite;
 pub mod story;
 #[cfg(feature = "test-support")]

@@ -4,6 +4,7 @@ mod audit;
 mod catalogue;
 mod demo_evidence;
 pub mod evidence;
+mod matrix;
 mod serve;
 mod setup;
 mod tenants;
@@ -39,6 +40,8 @@ pub enum Command {
     Resolve(assure_oscal::command::ResolveArgs),
     /// Validate an OSCAL document: the 1.2.1 JSON schema and referential integrity.
     Validate(assure_oscal::command::ValidateArgs),
+    /// A customer's shared-responsibility matrix and its exports (CSV, XLSX, CRM, SoA, OSCAL).
+    Matrix(matrix::MatrixArgs),
     /// The hash-chained audit trail: verify, sign checkpoints, export a tenant's trail.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -105,6 +108,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Audit(c) => audit::run(&store, &settings, c).await,
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
+        Command::Matrix(a) => matrix::run(&store, a).await,
     }
 }
 

@@ -1,6 +1,9 @@
 //! `assure tenants`: the provider's customers.
 
-use assure_store::{Store, TenantScope};
+use assure_domain::profile::{Profile, ProfileCatalogue, ProfileEdit};
+use assure_domain::{OptionId, ServiceId};
+use assure_store::snapshot::programme_snapshot;
+use assure_store::{Actor, Store, TenantScope};
 use clap::{Args, Subcommand};
 
 use super::require_initialised;
@@ -13,6 +16,185 @@ pub enum TenantsCommand {
     List(ListTenants),
     /// Show one tenant with its contacts and profile.
     Show(ShowTenant),
+    /// Show or change a tenant's profile (services, options, regions, frameworks); changes are checked
+    /// as a whole, audited, and refused without effect when any part is wrong.
+    Profile(Box<EditProfile>),
+}
+
+#[derive(Debug, Args)]
+pub struct EditProfile {
+    /// Tenant id, e.g. northbank.
+    id: String,
+    /// Start a service (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    add_service: Vec<String>,
+    /// Stop a service (repeatable).
+    #[arg(long, value_name = "SERVICE")]
+    remove_service: Vec<String>,
+    /// Turn an option on: SERVICE:OPTION, or OPTION alone when exactly one --add-service is given.
+    #[arg(long = "option", value_name = "[SERVICE:]OPTION")]
+    option: Vec<String>,
+    /// Turn an option off: SERVICE:OPTION.
+    #[arg(long, value_name = "SERVICE:OPTION")]
+    remove_option: Vec<String>,
+    /// Add a region where the tenant's data may live (repeatable).
+    #[arg(long, value_name = "REGION")]
+    region: Vec<String>,
+    #[arg(long, value_name = "REGION")]
+    remove_region: Vec<String>,
+    /// Add a framework of interest (repeatable).
+    #[arg(long, value_name = "FRAMEWORK")]
+    framework: Vec<String>,
+    #[arg(long, value_name = "FRAMEWORK")]
+    remove_framework: Vec<String>,
+    /// Replace the whole profile with this JSON file (the body of PUT /api/v1/tenants/{id}/profile).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["add_service", "remove_service", "option", "remove_option", "region", "remove_region", "framework", "remove_framework"])]
+    file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+impl EditProfile {
+    fn has_edits(&self) -> bool {
+        self.file.is_some()
+            || !(self.add_service.is_empty()
+                && self.remove_service.is_empty()
+                && self.option.is_empty()
+                && self.remove_option.is_empty()
+                && self.region.is_empty()
+                && self.remove_region.is_empty()
+                && self.framework.is_empty()
+                && self.remove_framework.is_empty())
+    }
+
+    /// The edit the flags describe; a bare option needs exactly one --add-service to belong to.
+    fn edit(&self) -> Result<ProfileEdit, Failure> {
+        let pair = |text: &str, bare_ok: bool| -> Result<(ServiceId, OptionId), Failure> {
+            match text.split_once(':') {
+                Some((s, o)) => Ok((s.into(), o.into())),
+                None if bare_ok && self.add_service.len() == 1 => {
+                    Ok((self.add_service[0].as_str().into(), text.into()))
+                }
+                None => Err(Failure::Input(format!(
+                    "option {text:?} names no service: write SERVICE:{text}"
+                ))),
+            }
+        };
+        fn ids<T: for<'a> From<&'a str>>(v: &[String]) -> Vec<T> {
+            v.iter().map(|x| T::from(x.as_str())).collect()
+        }
+        Ok(ProfileEdit {
+            add_services: ids(&self.add_service),
+            remove_services: ids(&self.remove_service),
+            add_options: self
+                .option
+                .iter()
+                .map(|o| pair(o, true))
+                .collect::<Result<_, _>>()?,
+            remove_options: self
+                .remove_option
+                .iter()
+                .map(|o| pair(o, false))
+                .collect::<Result<_, _>>()?,
+            add_regions: ids(&self.region),
+            remove_regions: ids(&self.remove_region),
+            add_frameworks: ids(&self.framework),
+            remove_frameworks: ids(&self.remove_framework),
+        })
+    }
+}
+
+/// Reads a profile JSON file; unknown fields are refused.
+fn read_profile(path: &std::path::Path) -> Result<Profile, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Input(format!("{}: not a profile: {e}", path.display())))
+}
+
+async fn edit_profile<S: Store>(
+    store: &S,
+    scope: &TenantScope,
+    a: &EditProfile,
+) -> Result<(), Failure> {
+    let programme = programme_snapshot(store, scope).await?;
+    let tenant = programme
+        .tenants
+        .iter()
+        .find(|t| t.id.as_str() == a.id)
+        .ok_or_else(|| Failure::Input(format!("unknown tenant {:?}", a.id)))?;
+    let current = Profile::of(tenant);
+    let next = if a.has_edits() {
+        let catalogue = ProfileCatalogue::new(
+            &programme.services,
+            programme.regions.iter().map(|r| &r.id),
+            programme.frameworks.iter().map(|f| &f.id),
+        );
+        let checked = match &a.file {
+            Some(path) => {
+                let p = read_profile(path)?;
+                let problems = p.problems(&catalogue);
+                if problems.is_empty() {
+                    Ok(p)
+                } else {
+                    Err(problems)
+                }
+            }
+            None => current.edited(&a.edit()?, &catalogue),
+        };
+        let next = checked.map_err(|problems| {
+            Failure::Input(format!(
+                "profile of tenant {} not changed:\n{}",
+                a.id,
+                problems
+                    .iter()
+                    .map(|p| format!("  - {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ))
+        })?;
+        store
+            .update_tenant(scope, &Actor::system("cli"), &next.applied_to(tenant))
+            .await?;
+        next
+    } else {
+        current
+    };
+    a.out.emit(&next, || Rows {
+        header: vec!["service", "options"],
+        rows: next
+            .services
+            .iter()
+            .map(|u| {
+                vec![
+                    u.service.to_string(),
+                    u.options
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .chain([
+                vec![
+                    "(regions)".to_owned(),
+                    next.regions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ],
+                vec![
+                    "(frameworks)".to_owned(),
+                    next.frameworks
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ],
+            ])
+            .collect(),
+    })
 }
 
 #[derive(Debug, Args)]
@@ -34,6 +216,7 @@ pub async fn run<S: Store>(store: &S, command: TenantsCommand) -> Result<(), Fai
     // The CLI runs on the provider's side, with the provider-wide scope.
     let scope = TenantScope::AllTenants;
     match command {
+        TenantsCommand::Profile(a) => edit_profile(store, &scope, &a).await,
         TenantsCommand::List(a) => {
             let tenants = store.list_tenants(&scope).await?;
             a.out.emit(&tenants, || Rows {
