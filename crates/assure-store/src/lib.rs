@@ -24,6 +24,7 @@ use assure_domain::service::{Region, Service};
 use assure_domain::tenant::{AssessorFirm, Tenant};
 use assure_domain::user::User;
 use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId, UserId};
+use time::OffsetDateTime;
 
 pub mod audit;
 mod objects;
@@ -230,6 +231,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         actor: &Actor,
         tenant: &Tenant,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The tenant as it stood at `at`: the newest version written at or before it (each write of a tenant
+    /// keeps one). `None` when the scope does not admit the tenant or it had no version yet.
+    fn tenant_as_of(
+        &self,
+        scope: &TenantScope,
+        id: &TenantId,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<Tenant>>> + Send;
     /// Users the scope admits: a tenant's own, or every user for the provider.
     fn list_users(&self, scope: &TenantScope) -> impl Future<Output = Result<Vec<User>>> + Send;
 
