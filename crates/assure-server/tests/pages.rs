@@ -76,7 +76,7 @@ async fn upload(
         media_type: "text/plain".into(),
         file_name: Some("log.txt".into()),
         uploader: "test".into(),
-        supersedes: supersedes.map(Into::into),
+        supersedes: supersedes.map(assure_domain::evidence::EvidenceId::new),
     };
     let body = futures_util::stream::once(async move {
         Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(format!("log of {title}")))
@@ -99,7 +99,7 @@ async fn demo() -> Demo {
         .await
         .expect("import");
     store
-        .mark_initialised(&Actor::system("test"))
+        .mark_initialised(&Actor::system("test"), true)
         .await
         .expect("initialised");
     let blobs = BlobStore::local(&dir.path().join("evidence")).expect("blobs");

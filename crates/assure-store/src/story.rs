@@ -242,7 +242,7 @@ pub async fn run_story<S: Store>(
     }
 
     s.step("list_all_requirements");
-    let all = store
+    let every = store
         .list_all_requirements()
         .await
         .map_err(db("list_all_requirements"))?;
@@ -252,7 +252,7 @@ pub async fn run_story<S: Store>(
         .collect();
     check(
         "list_all_requirements",
-        all == expected,
+        every == expected,
         "every framework's requirements in framework order",
     )?;
 

@@ -150,6 +150,17 @@ struct ControlPage {
     mappings: Vec<MappingRow>,
 }
 
+impl ControlPage {
+    /// The default assignment of `defaults` for `model` (templates pass loop items by reference).
+    fn assignment<'a>(
+        &self,
+        defaults: &'a ServiceModelDefaults,
+        model: &ServiceModel,
+    ) -> &'a assure_domain::responsibility::Assignment {
+        defaults.for_model(*model)
+    }
+}
+
 pub async fn control<S: Store>(
     State(state): Shared<S>,
     viewer: Viewer,

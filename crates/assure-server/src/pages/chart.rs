@@ -216,8 +216,8 @@ impl StackedChart {
     }
 
     /// x of the legend entry `i` (legend runs along the top).
-    fn legend_x(&self, i: usize) -> u32 {
-        LABEL_WIDTH + u32::try_from(i).unwrap_or(0) * 110
+    fn legend_x(&self, i: &usize) -> u32 {
+        LABEL_WIDTH + u32::try_from(*i).unwrap_or(0) * 110
     }
 }
 

@@ -104,6 +104,14 @@ struct DefaultsPage {
 }
 
 impl DefaultsPage {
+    /// The default assignment of `defaults` for `model` (templates pass loop items by reference).
+    fn assignment<'a>(
+        &self,
+        defaults: &'a ServiceModelDefaults,
+        model: &ServiceModel,
+    ) -> &'a assure_domain::responsibility::Assignment {
+        defaults.for_model(*model)
+    }
     fn title(&self, control: &str) -> String {
         self.titles.get(control).cloned().unwrap_or_default()
     }
