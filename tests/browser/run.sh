@@ -78,7 +78,7 @@ export SCREENSHOT_DIR="$CARGO_TARGET_DIR/browser-screenshots"
 mkdir -p "$SCREENSHOT_DIR"
 echo "== specs (screenshots of failures in $SCREENSHOT_DIR)"
 status=0
-node --test --test-concurrency=1 specs/ || status=$?
+node --test specs/*.test.js || status=$?
 if [ "$status" != 0 ]; then
     echo "== server log" >&2
     tail -n 50 "$log" >&2
