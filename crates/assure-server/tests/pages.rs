@@ -504,3 +504,82 @@ async fn pages_without_a_viewer_are_refused() {
         .expect("response");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_profile_form_changes_a_profile_only_when_all_of_it_is_sound() {
+    let demo = demo().await;
+    let v = customer(Role::CustomerComplianceOfficer);
+    let form = demo
+        .page(&v, &format!("/tenants/{HOME}/profile"), &["Services and options", "Regions", "Frameworks of interest"])
+        .await;
+    assert!(form.contains("name=\"csrf_token\" value=\"csrf-customer\""));
+    let stored = |demo: &Demo| {
+        let store = demo.state.store.clone();
+        async move {
+            store
+                .get_tenant(&TenantScope::AllTenants, &HOME.into())
+                .await
+                .expect("get")
+                .expect("tenant")
+        }
+    };
+    let before = stored(&demo).await;
+    assert!(before.frameworks.len() >= 2, "northbank has frameworks to drop");
+
+    // The stored profile minus its first framework.
+    let mut fields = vec![("csrf_token".to_owned(), "csrf-customer".to_owned())];
+    for u in &before.services {
+        fields.push(("service".into(), u.service.as_str().into()));
+        for o in &u.options {
+            fields.push(("option".into(), format!("{}:{}", u.service, o)));
+        }
+    }
+    for r in &before.regions {
+        fields.push(("region".into(), r.as_str().into()));
+    }
+    for f in before.frameworks.iter().skip(1) {
+        fields.push(("framework".into(), f.as_str().into()));
+    }
+    let encode = |fields: &[(String, String)]| {
+        fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace(':', "%3A")))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let post = |body: String| {
+        Request::post(format!("/tenants/{HOME}/profile"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request")
+    };
+
+    // A region no service of the tenant runs in is refused, with the reason, and nothing changes.
+    let mut bad = fields.clone();
+    bad.push(("region".into(), "no-such-region".into()));
+    let (status, page, _) = demo.send(&v, post(encode(&bad))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("unknown region no-such-region"), "{page}");
+    assert_well_formed("profile refused", &page);
+    assert_eq!(stored(&demo).await, before);
+
+    let (status, _, headers) = demo.send(&v, post(encode(&fields))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get(header::LOCATION).and_then(|l| l.to_str().ok()),
+        Some(format!("/tenants/{HOME}").as_str())
+    );
+    let after = stored(&demo).await;
+    assert_eq!(after.frameworks, before.frameworks[1..].to_vec());
+    assert_eq!(after.services, before.services);
+
+    // Read-only roles and foreign tenants: the same 404, nothing changed.
+    let (status, _, _) = demo.send(&customer(Role::CustomerViewer), post(encode(&bad))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let foreign = Request::post(format!("/tenants/{FOREIGN}/profile"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("framework=gdpr"))
+        .expect("request");
+    let (status, _, _) = demo.send(&v, foreign).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -20,6 +20,7 @@ function mainPages(tenant) {
     "/services/defaults",
     tenant ? null : "/tenants",
     `/tenants/${t}`,
+    `/tenants/${t}/profile`,
     `/tenants/${t}/matrix`,
     `/tenants/${t}/matrix/IAM-01`,
     `/tenants/${t}/frameworks/iso27001-2022`,

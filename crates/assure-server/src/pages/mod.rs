@@ -44,6 +44,10 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
         .route("/services/{id}", get(services::service::<S>))
         .route("/tenants", get(tenants::list::<S>))
         .route("/tenants/{id}", get(tenants::tenant::<S>))
+        .route(
+            "/tenants/{id}/profile",
+            get(tenants::profile_form::<S>).post(tenants::profile_save::<S>),
+        )
         .route("/tenants/{id}/matrix", get(matrix::table::<S>))
         .route("/tenants/{id}/matrix/{control}", get(matrix::cell::<S>))
         .route(
