@@ -41,8 +41,14 @@ describe("progressive enhancement", () => {
         buffer: Buffer.from("Passwords of at least 14 characters.\n"),
       });
       await page.click("button[type=submit]");
-      await page.waitForURL(new RegExp(`/tenants/${CUSTOMER_TENANT}/evidence/[^/]+$`));
+      // The form itself is at .../evidence/new: wait for the record's address instead.
+      await page.waitForURL(
+        (url) =>
+          url.pathname.startsWith(`/tenants/${CUSTOMER_TENANT}/evidence/`) &&
+          !url.pathname.endsWith("/new")
+      );
       assert.equal(await page.locator("h1").textContent(), "Browser-uploaded policy");
+      assert.equal(await page.locator("progress").count(), 0, "the record page, not the form");
     });
   });
 
