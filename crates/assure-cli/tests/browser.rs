@@ -15,16 +15,16 @@ fn repository_root() -> PathBuf {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 #[test]
 fn browser_specs_pass_against_the_built_server() {
     let chromium = Path::new("/usr/bin/chromium");
     let under_ci = std::env::var_os("CI").is_some();
-    if !under_ci && !(chromium.is_file() && on_path("npm") && on_path("node")) {
+    let tools_present = chromium.is_file() && on_path("npm") && on_path("node");
+    if !(under_ci || tools_present) {
         eprintln!(
             "skipped: the browser tests need /usr/bin/chromium, node and npm (apt-get install chromium nodejs npm, or run scripts/test.sh)"
         );

@@ -232,7 +232,8 @@ fn claim_from(
 /// A browser's `datetime-local` value (`2026-04-01T09:30`, seconds optional), taken as UTC: the upload
 /// form says so next to the field.
 fn local_instant_as_utc(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
-    let with_seconds = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let with_seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     let without = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     time::PrimitiveDateTime::parse(text, with_seconds)
         .or_else(|_| time::PrimitiveDateTime::parse(text, without))

@@ -81,12 +81,17 @@ async fn upload(
     let body = futures_util::stream::once(async move {
         Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(format!("log of {title}")))
     });
-    repo.upload(&TenantScope::AllTenants, &Actor::system("test"), request, body)
-        .await
-        .expect("upload")
-        .id
-        .as_str()
-        .to_owned()
+    repo.upload(
+        &TenantScope::AllTenants,
+        &Actor::system("test"),
+        request,
+        body,
+    )
+    .await
+    .expect("upload")
+    .id
+    .as_str()
+    .to_owned()
 }
 
 async fn demo() -> Demo {
@@ -125,7 +130,11 @@ impl Demo {
         assure_server::router(self.state.clone()).layer(Extension(viewer.clone()))
     }
 
-    async fn send(&self, viewer: &Viewer, request: Request<Body>) -> (StatusCode, String, axum::http::HeaderMap) {
+    async fn send(
+        &self,
+        viewer: &Viewer,
+        request: Request<Body>,
+    ) -> (StatusCode, String, axum::http::HeaderMap) {
         let response = self.app(viewer).oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
@@ -135,7 +144,11 @@ impl Demo {
             .await
             .expect("body")
             .to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned(), headers)
+        (
+            status,
+            String::from_utf8_lossy(&bytes).into_owned(),
+            headers,
+        )
     }
 
     async fn get(&self, viewer: &Viewer, path: &str) -> (StatusCode, String) {
@@ -147,7 +160,12 @@ impl Demo {
     /// Asserts a 200 with every expected text, and that the page passes the structural checks.
     async fn page(&self, viewer: &Viewer, path: &str, expected: &[&str]) -> String {
         let (status, body) = self.get(viewer, path).await;
-        assert_eq!(status, StatusCode::OK, "{path} as {}: {body}", viewer.role.as_str());
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path} as {}: {body}",
+            viewer.role.as_str()
+        );
         for text in expected {
             assert!(body.contains(text), "{path} should show {text:?}");
         }
@@ -163,22 +181,55 @@ fn select(s: &str) -> Selector {
 /// The structural rules every page keeps (accessibility and the CSP without `unsafe-inline`).
 fn assert_well_formed(path: &str, body: &str) {
     let doc = Html::parse_document(body);
-    assert!(doc.errors.len() < 5, "{path} parses with errors: {:?}", doc.errors);
-    assert_eq!(doc.select(&select("main#main")).count(), 1, "{path}: one <main id=main>");
+    assert!(
+        doc.errors.len() < 5,
+        "{path} parses with errors: {:?}",
+        doc.errors
+    );
+    assert_eq!(
+        doc.select(&select("main#main")).count(),
+        1,
+        "{path}: one <main id=main>"
+    );
     assert_eq!(
         doc.select(&select("a.skip-link[href='#main']")).count(),
         1,
         "{path}: a skip link to the main content"
     );
-    assert_eq!(doc.select(&select("html[lang]")).count(), 1, "{path}: html lang");
-    assert_eq!(doc.select(&select("h1")).count(), 1, "{path}: exactly one h1");
-    assert!(doc.select(&select("title")).next().is_some(), "{path}: a title");
+    assert_eq!(
+        doc.select(&select("html[lang]")).count(),
+        1,
+        "{path}: html lang"
+    );
+    assert_eq!(
+        doc.select(&select("h1")).count(),
+        1,
+        "{path}: exactly one h1"
+    );
+    assert!(
+        doc.select(&select("title")).next().is_some(),
+        "{path}: a title"
+    );
     for script in doc.select(&select("script")) {
-        assert!(script.value().attr("src").is_some(), "{path}: a script without src");
-        assert!(script.text().collect::<String>().trim().is_empty(), "{path}: inline script content");
+        assert!(
+            script.value().attr("src").is_some(),
+            "{path}: a script without src"
+        );
+        assert!(
+            script.text().collect::<String>().trim().is_empty(),
+            "{path}: inline script content"
+        );
     }
-    assert_eq!(doc.select(&select("style")).count(), 0, "{path}: a <style> element");
-    assert_eq!(doc.select(&select("[style]")).count(), 0, "{path}: a style= attribute");
+    assert_eq!(
+        doc.select(&select("style")).count(),
+        0,
+        "{path}: a <style> element"
+    );
+    assert_eq!(
+        doc.select(&select("[style]")).count(),
+        0,
+        "{path}: a style= attribute"
+    );
     let handlers = doc
         .root_element()
         .descendants()
@@ -199,12 +250,25 @@ fn assert_well_formed(path: &str, body: &str) {
         assert_eq!(doc.select(&label).count(), 1, "{path}: one label for #{id}");
     }
     for th in doc.select(&select("table th")) {
-        assert!(th.value().attr("scope").is_some(), "{path}: <th> without scope: {}", th.html());
+        assert!(
+            th.value().attr("scope").is_some(),
+            "{path}: <th> without scope: {}",
+            th.html()
+        );
     }
     for svg in doc.select(&select("svg")) {
-        assert!(svg.value().attr("aria-labelledby").is_some(), "{path}: an unlabelled svg");
-        assert!(svg.select(&select("title")).next().is_some(), "{path}: svg without <title>");
-        assert!(svg.select(&select("desc")).next().is_some(), "{path}: svg without <desc>");
+        assert!(
+            svg.value().attr("aria-labelledby").is_some(),
+            "{path}: an unlabelled svg"
+        );
+        assert!(
+            svg.select(&select("title")).next().is_some(),
+            "{path}: svg without <title>"
+        );
+        assert!(
+            svg.select(&select("desc")).next().is_some(),
+            "{path}: svg without <desc>"
+        );
     }
 }
 
@@ -214,22 +278,100 @@ async fn every_page_renders_for_a_provider_with_its_content() {
     let v = provider();
     let first = demo.first.clone();
     let pages: Vec<(String, Vec<&str>)> = vec![
-        ("/".into(), vec!["Dashboard", "Controls by domain", "Default responsibility by service model"]),
-        ("/controls".into(), vec!["IAM-01", "Showing 1–25 of 110 controls"]),
-        ("/controls/IAM-01".into(), vec!["Multi-factor authentication for privileged access", "Test procedure", "Mappings", "Responsibility by service model"]),
-        ("/frameworks".into(), vec!["ISO/IEC 27001", "Covered or partly"]),
-        ("/frameworks/iso27001-2022".into(), vec!["A.5.15", "Mapped controls"]),
-        ("/services".into(), vec!["Service-model defaults of every control", "IaaS"]),
+        (
+            "/".into(),
+            vec![
+                "Dashboard",
+                "Controls by domain",
+                "Default responsibility by service model",
+            ],
+        ),
+        (
+            "/controls".into(),
+            vec!["IAM-01", "Showing 1–25 of 110 controls"],
+        ),
+        (
+            "/controls/IAM-01".into(),
+            vec![
+                "Multi-factor authentication for privileged access",
+                "Test procedure",
+                "Mappings",
+                "Responsibility by service model",
+            ],
+        ),
+        (
+            "/frameworks".into(),
+            vec!["ISO/IEC 27001", "Covered or partly"],
+        ),
+        (
+            "/frameworks/iso27001-2022".into(),
+            vec!["A.5.15", "Mapped controls"],
+        ),
+        (
+            "/services".into(),
+            vec!["Service-model defaults of every control", "IaaS"],
+        ),
         ("/services/defaults".into(), vec!["IAM-01", "SaaS"]),
-        ("/tenants".into(), vec!["Northbank Financial plc", "Brightpath Labs GmbH"]),
-        (format!("/tenants/{HOME}"), vec!["Northbank Financial plc", "Services in use", "Frameworks of interest"]),
-        (format!("/tenants/{HOME}/matrix"), vec!["Responsibility matrix of Northbank Financial plc", "Security of the cloud", "format=xlsx", "format=crm", "format=soa", "format=oscal", "format=csv"]),
-        (format!("/tenants/{HOME}/matrix/IAM-01"), vec!["Explanation per service", "service-model default"]),
-        (format!("/tenants/{HOME}/frameworks/iso27001-2022"), vec!["Contributing controls", "A.5.15"]),
-        (format!("/tenants/{HOME}/soa"), vec!["Statement of Applicability", "Complementary user entity controls", "A.5.1"]),
-        (format!("/tenants/{HOME}/evidence"), vec!["VPN access log, second", "Showing 1–1 of 1 current records"]),
-        (format!("/tenants/{HOME}/evidence/{first}"), vec!["VPN access log, first", "A newer version supersedes this record", "Versions"]),
-        (format!("/tenants/{HOME}/evidence/new"), vec!["Upload evidence", "enctype=\"multipart/form-data\"", "name=\"csrf_token\" value=\"csrf-provider\""]),
+        (
+            "/tenants".into(),
+            vec!["Northbank Financial plc", "Brightpath Labs GmbH"],
+        ),
+        (
+            format!("/tenants/{HOME}"),
+            vec![
+                "Northbank Financial plc",
+                "Services in use",
+                "Frameworks of interest",
+            ],
+        ),
+        (
+            format!("/tenants/{HOME}/matrix"),
+            vec![
+                "Responsibility matrix of Northbank Financial plc",
+                "Security of the cloud",
+                "format=xlsx",
+                "format=crm",
+                "format=soa",
+                "format=oscal",
+                "format=csv",
+            ],
+        ),
+        (
+            format!("/tenants/{HOME}/matrix/IAM-01"),
+            vec!["Explanation per service", "service-model default"],
+        ),
+        (
+            format!("/tenants/{HOME}/frameworks/iso27001-2022"),
+            vec!["Contributing controls", "A.5.15"],
+        ),
+        (
+            format!("/tenants/{HOME}/soa"),
+            vec![
+                "Statement of Applicability",
+                "Complementary user entity controls",
+                "A.5.1",
+            ],
+        ),
+        (
+            format!("/tenants/{HOME}/evidence"),
+            vec!["VPN access log, second", "Showing 1–1 of 1 current records"],
+        ),
+        (
+            format!("/tenants/{HOME}/evidence/{first}"),
+            vec![
+                "VPN access log, first",
+                "A newer version supersedes this record",
+                "Versions",
+            ],
+        ),
+        (
+            format!("/tenants/{HOME}/evidence/new"),
+            vec![
+                "Upload evidence",
+                "enctype=\"multipart/form-data\"",
+                "name=\"csrf_token\" value=\"csrf-provider\"",
+            ],
+        ),
     ];
     for (path, expected) in &pages {
         demo.page(&v, path, expected).await;
@@ -240,10 +382,21 @@ async fn every_page_renders_for_a_provider_with_its_content() {
 async fn a_customer_sees_its_own_tenant_and_foreign_tenant_pages_are_404() {
     let demo = demo().await;
     let v = customer(Role::CustomerComplianceOfficer);
-    let list = demo.page(&v, "/tenants", &["Northbank Financial plc"]).await;
-    assert!(!list.contains("Brightpath"), "a customer's tenant list shows only its own tenant");
-    demo.page(&v, &format!("/tenants/{HOME}/matrix"), &["Northbank"]).await;
-    demo.page(&v, &format!("/tenants/{HOME}/evidence/{}", demo.second), &["VPN access log, second"]).await;
+    let list = demo
+        .page(&v, "/tenants", &["Northbank Financial plc"])
+        .await;
+    assert!(
+        !list.contains("Brightpath"),
+        "a customer's tenant list shows only its own tenant"
+    );
+    demo.page(&v, &format!("/tenants/{HOME}/matrix"), &["Northbank"])
+        .await;
+    demo.page(
+        &v,
+        &format!("/tenants/{HOME}/evidence/{}", demo.second),
+        &["VPN access log, second"],
+    )
+    .await;
 
     let (_, unknown_body) = demo.get(&v, "/tenants/no-such-tenant").await;
     let foreign_paths = [
@@ -261,8 +414,14 @@ async fn a_customer_sees_its_own_tenant_and_foreign_tenant_pages_are_404() {
     for path in &foreign_paths {
         let (status, body) = demo.get(&v, path).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(body, unknown_body, "{path}: the same answer as for an unknown tenant");
-        assert!(!body.contains("Brightpath") && !body.contains("Foreign secret"), "{path} leaks");
+        assert_eq!(
+            body, unknown_body,
+            "{path}: the same answer as for an unknown tenant"
+        );
+        assert!(
+            !body.contains("Brightpath") && !body.contains("Foreign secret"),
+            "{path} leaks"
+        );
     }
 }
 
@@ -278,21 +437,39 @@ async fn navigation_shows_only_what_the_role_may_use() {
     let (_, body) = demo.get(&provider(), "/").await;
     let links = nav(&body);
     assert!(links.contains(&"/tenants".to_owned()), "{links:?}");
-    assert!(!links.iter().any(|l| l.starts_with("/tenants/")), "{links:?}");
+    assert!(
+        !links.iter().any(|l| l.starts_with("/tenants/")),
+        "{links:?}"
+    );
 
     let viewer = customer(Role::CustomerViewer);
     let (_, body) = demo.get(&viewer, "/").await;
     let links = nav(&body);
     assert!(!links.contains(&"/tenants".to_owned()), "{links:?}");
-    assert!(links.contains(&format!("/tenants/{HOME}/matrix")), "{links:?}");
-    assert!(links.contains(&format!("/tenants/{HOME}/evidence")), "{links:?}");
+    assert!(
+        links.contains(&format!("/tenants/{HOME}/matrix")),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&format!("/tenants/{HOME}/evidence")),
+        "{links:?}"
+    );
 
     // A customer viewer may not upload: no link, no form, and the POST is refused.
-    let (_, evidence) = demo.get(&viewer, &format!("/tenants/{HOME}/evidence")).await;
+    let (_, evidence) = demo
+        .get(&viewer, &format!("/tenants/{HOME}/evidence"))
+        .await;
     assert!(!evidence.contains("/evidence/new"));
-    let (status, _) = demo.get(&viewer, &format!("/tenants/{HOME}/evidence/new")).await;
+    let (status, _) = demo
+        .get(&viewer, &format!("/tenants/{HOME}/evidence/new"))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, evidence) = demo.get(&customer(Role::CustomerComplianceOfficer), &format!("/tenants/{HOME}/evidence")).await;
+    let (_, evidence) = demo
+        .get(
+            &customer(Role::CustomerComplianceOfficer),
+            &format!("/tenants/{HOME}/evidence"),
+        )
+        .await;
     assert!(evidence.contains(&format!("/tenants/{HOME}/evidence/new")));
 }
 
@@ -320,7 +497,10 @@ async fn the_controls_list_filters_sorts_and_pages() {
     };
     let (_, body) = demo.get(&v, "/controls?domain=IAM").await;
     let ids = rows(&body);
-    assert!(!ids.is_empty() && ids.iter().all(|id| id.starts_with("IAM-")), "{ids:?}");
+    assert!(
+        !ids.is_empty() && ids.iter().all(|id| id.starts_with("IAM-")),
+        "{ids:?}"
+    );
 
     let (_, body) = demo.get(&v, "/controls?sort=-id").await;
     let ids = rows(&body);
@@ -334,7 +514,10 @@ async fn the_controls_list_filters_sorts_and_pages() {
     assert_eq!(rows(&page1).len(), 25);
     assert!(page2.contains("Showing 26–50 of 110 controls"));
     assert!(rows(&page1).iter().all(|id| !rows(&page2).contains(id)));
-    assert!(page1.contains("href=\"/controls?page=2\""), "a link to the next page");
+    assert!(
+        page1.contains("href=\"/controls?page=2\""),
+        "a link to the next page"
+    );
 
     let (_, body) = demo.get(&v, "/controls?q=multi-factor").await;
     assert!(rows(&body).contains(&"IAM-01".to_owned()));
@@ -350,22 +533,34 @@ async fn the_matrix_filters_by_responsibility_and_domain() {
     let demo = demo().await;
     let v = provider();
     let (_, body) = demo
-        .get(&v, &format!("/tenants/{HOME}/matrix?responsibility=customer&domain=IAM"))
+        .get(
+            &v,
+            &format!("/tenants/{HOME}/matrix?responsibility=customer&domain=IAM"),
+        )
         .await;
     let doc = Html::parse_document(&body);
     let badges: Vec<String> = doc
         .select(&select("#results tbody .badge"))
         .map(|b| b.text().collect::<String>())
         .collect();
-    assert!(!badges.is_empty(), "northbank has customer-owned IAM controls");
+    assert!(
+        !badges.is_empty(),
+        "northbank has customer-owned IAM controls"
+    );
     assert!(badges.iter().all(|b| b == "customer"), "{badges:?}");
     let controls: Vec<String> = doc
         .select(&select("#results tbody th a"))
         .map(|a| a.text().collect::<String>())
         .collect();
-    assert!(controls.iter().all(|c| c.starts_with("IAM-")), "{controls:?}");
+    assert!(
+        controls.iter().all(|c| c.starts_with("IAM-")),
+        "{controls:?}"
+    );
     let (status, _) = demo
-        .get(&v, &format!("/tenants/{HOME}/matrix?responsibility=everyone"))
+        .get(
+            &v,
+            &format!("/tenants/{HOME}/matrix?responsibility=everyone"),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
@@ -381,7 +576,13 @@ async fn the_dashboard_chart_has_a_table_alternative_with_the_same_numbers() {
         .expect("a data table under the first chart");
     let total: usize = table
         .select(&select("tbody td"))
-        .map(|td| td.text().collect::<String>().trim().parse::<usize>().expect("a count"))
+        .map(|td| {
+            td.text()
+                .collect::<String>()
+                .trim()
+                .parse::<usize>()
+                .expect("a count")
+        })
         .sum();
     assert_eq!(total, 110, "every control counted once by domain");
     let bars = doc.select(&select("svg rect.seg-bar")).count();
@@ -394,7 +595,9 @@ async fn evidence_uploads_through_the_form_and_redirects_to_the_record() {
     let v = customer(Role::CustomerComplianceOfficer);
     let boundary = "XBOUNDARYX";
     let field = |name: &str, value: &str| {
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        )
     };
     let mut body = String::new();
     body.push_str(&field("csrf_token", "csrf-customer"));
@@ -410,7 +613,10 @@ async fn evidence_uploads_through_the_form_and_redirects_to_the_record() {
     ));
     let post = |tenant: &str| {
         Request::post(format!("/tenants/{tenant}/evidence"))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body.clone()))
             .expect("request")
     };
@@ -421,15 +627,30 @@ async fn evidence_uploads_through_the_form_and_redirects_to_the_record() {
         .and_then(|l| l.to_str().ok())
         .expect("a Location")
         .to_owned();
-    assert!(location.starts_with(&format!("/tenants/{HOME}/evidence/")), "{location}");
-    demo.page(&v, &location, &["Password policy 2026", "2026-01-05T09:30:00Z", "IAM-01", "policy.txt"])
-        .await;
+    assert!(
+        location.starts_with(&format!("/tenants/{HOME}/evidence/")),
+        "{location}"
+    );
+    demo.page(
+        &v,
+        &location,
+        &[
+            "Password policy 2026",
+            "2026-01-05T09:30:00Z",
+            "IAM-01",
+            "policy.txt",
+        ],
+    )
+    .await;
 
     // Into a foreign tenant: the same 404, and nothing stored there.
     let before = demo
         .state
         .store
-        .list_evidence(&TenantScope::AllTenants, &EvidenceQuery::current(FOREIGN.into()))
+        .list_evidence(
+            &TenantScope::AllTenants,
+            &EvidenceQuery::current(FOREIGN.into()),
+        )
         .await
         .expect("list")
         .total;
@@ -438,7 +659,10 @@ async fn evidence_uploads_through_the_form_and_redirects_to_the_record() {
     let after = demo
         .state
         .store
-        .list_evidence(&TenantScope::AllTenants, &EvidenceQuery::current(FOREIGN.into()))
+        .list_evidence(
+            &TenantScope::AllTenants,
+            &EvidenceQuery::current(FOREIGN.into()),
+        )
         .await
         .expect("list")
         .total;
@@ -451,7 +675,10 @@ async fn evidence_uploads_through_the_form_and_redirects_to_the_record() {
     // A claim from the future is refused with the reason, as an HTML page.
     let future = body.replace("2026-01-05T09:30", "2999-01-01T00:00");
     let request = Request::post(format!("/tenants/{HOME}/evidence"))
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(Body::from(future))
         .expect("request");
     let (status, page, _) = demo.send(&v, request).await;
@@ -471,15 +698,27 @@ async fn static_assets_are_embedded_and_cached_for_a_year() {
         let (status, body, headers) = demo.send(&provider(), request).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(!body.is_empty());
-        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         assert!(content_type.starts_with(kind), "{path}: {content_type}");
-        let cache = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or("");
-        assert!(cache.contains("max-age=31536000") && cache.contains("immutable"), "{path}: {cache}");
+        let cache = headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            cache.contains("max-age=31536000") && cache.contains("immutable"),
+            "{path}: {cache}"
+        );
     }
     let (status, _) = demo.get(&provider(), "/static/../Cargo.toml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, page) = demo.get(&provider(), "/").await;
-    assert!(page.contains("/static/vendor/htmx.min.js?v="), "pages link versioned assets");
+    assert!(
+        page.contains("/static/vendor/htmx.min.js?v="),
+        "pages link versioned assets"
+    );
 }
 
 #[test]
@@ -499,7 +738,11 @@ async fn pages_without_a_viewer_are_refused() {
     // The page routes alone, without the layer that decides who is looking.
     let app: Router = assure_server::pages::routes::<SqliteStore>().with_state(demo.state.clone());
     let response = app
-        .oneshot(Request::get("/controls").body(Body::empty()).expect("request"))
+        .oneshot(
+            Request::get("/controls")
+                .body(Body::empty())
+                .expect("request"),
+        )
         .await
         .expect("response");
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -510,7 +753,11 @@ async fn the_profile_form_changes_a_profile_only_when_all_of_it_is_sound() {
     let demo = demo().await;
     let v = customer(Role::CustomerComplianceOfficer);
     let form = demo
-        .page(&v, &format!("/tenants/{HOME}/profile"), &["Services and options", "Regions", "Frameworks of interest"])
+        .page(
+            &v,
+            &format!("/tenants/{HOME}/profile"),
+            &["Services and options", "Regions", "Frameworks of interest"],
+        )
         .await;
     assert!(form.contains("name=\"csrf_token\" value=\"csrf-customer\""));
     let stored = |demo: &Demo| {
@@ -524,7 +771,10 @@ async fn the_profile_form_changes_a_profile_only_when_all_of_it_is_sound() {
         }
     };
     let before = stored(&demo).await;
-    assert!(before.frameworks.len() >= 2, "northbank has frameworks to drop");
+    assert!(
+        before.frameworks.len() >= 2,
+        "northbank has frameworks to drop"
+    );
 
     // The stored profile minus its first framework.
     let mut fields = vec![("csrf_token".to_owned(), "csrf-customer".to_owned())];
@@ -574,7 +824,9 @@ async fn the_profile_form_changes_a_profile_only_when_all_of_it_is_sound() {
     assert_eq!(after.services, before.services);
 
     // Read-only roles and foreign tenants: the same 404, nothing changed.
-    let (status, _, _) = demo.send(&customer(Role::CustomerViewer), post(encode(&bad))).await;
+    let (status, _, _) = demo
+        .send(&customer(Role::CustomerViewer), post(encode(&bad)))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let foreign = Request::post(format!("/tenants/{FOREIGN}/profile"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
+use assure_domain::FrameworkId;
 use assure_domain::access::Action;
 use assure_domain::catalogue::{Control, ControlDomain};
 use assure_domain::coverage::{Coverage, coverage};
-use assure_domain::FrameworkId;
 use assure_domain::framework::{Framework, Requirement, display_requirement_id};
 use assure_domain::mapping::Mapping;
 use assure_domain::responsibility::ServiceModelDefaults;
@@ -66,7 +66,9 @@ fn page_number(params: &HashMap<String, String>) -> Result<i64, PageError> {
             .parse::<i64>()
             .ok()
             .filter(|n| (1..=1_000_000).contains(n))
-            .ok_or_else(|| PageError::BadInput(format!("page must be a whole number from 1, not {p:?}"))),
+            .ok_or_else(|| {
+                PageError::BadInput(format!("page must be a whole number from 1, not {p:?}"))
+            }),
     }
 }
 
@@ -76,7 +78,12 @@ pub async fn controls<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     viewer.require(Action::ReadCatalogue)?;
-    let param = |name: &str| params.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let (q, domain, sort) = (param("q"), param("domain"), param("sort"));
     let (sort_by, descending) = sort_of(&sort)?;
     let page = page_number(&params)?;

@@ -159,7 +159,13 @@ pub(crate) struct StackedChart {
 }
 
 impl StackedChart {
-    pub fn new(id: &str, title: &str, desc: &str, label_heading: &str, rows: Vec<(String, Vec<Segment>)>) -> Self {
+    pub fn new(
+        id: &str,
+        title: &str,
+        desc: &str,
+        label_heading: &str,
+        rows: Vec<(String, Vec<Segment>)>,
+    ) -> Self {
         let legend = rows
             .first()
             .map(|(_, segs)| segs.iter().map(|s| (s.class, s.label)).collect())
@@ -241,7 +247,11 @@ mod tests {
             "t",
             "d",
             ("a", "b"),
-            vec![Bar::new("big", 100, None), Bar::new("tiny", 1, None), Bar::new("none", 0, None)],
+            vec![
+                Bar::new("big", 100, None),
+                Bar::new("tiny", 1, None),
+                Bar::new("none", 0, None),
+            ],
         );
         let widths: Vec<u32> = chart.bars.iter().map(|b| b.width).collect();
         assert_eq!(widths, vec![BAR_AREA, 4, 0]);
@@ -255,14 +265,26 @@ mod tests {
             shared: 1,
             not_applicable: 0,
         };
-        let chart = StackedChart::new("c", "t", "d", "l", vec![("x".into(), split_segments(&split))]);
+        let chart = StackedChart::new(
+            "c",
+            "t",
+            "d",
+            "l",
+            vec![("x".into(), split_segments(&split))],
+        );
         let total: u32 = chart.stacks[0].segments.iter().map(|s| s.width).sum();
         assert_eq!(total, BAR_AREA);
     }
 
     #[test]
     fn a_chart_names_itself_for_assistive_technology() {
-        let chart = BarChart::new("dom", "Controls by domain", "How many", ("Domain", "Controls"), vec![Bar::new("IAM", 3, None)]);
+        let chart = BarChart::new(
+            "dom",
+            "Controls by domain",
+            "How many",
+            ("Domain", "Controls"),
+            vec![Bar::new("IAM", 3, None)],
+        );
         let svg = chart.render().unwrap_or_default();
         assert!(svg.contains("<title id=\"dom-title\">Controls by domain</title>"));
         assert!(svg.contains("aria-labelledby=\"dom-title dom-desc\""));

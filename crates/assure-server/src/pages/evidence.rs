@@ -148,20 +148,26 @@ pub async fn list<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let tenant = visible_tenant(&state, &viewer, &id).await?;
-    let param = |name: &str| params.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let (kind, control, expiry) = (param("kind"), param("control"), param("expiry"));
     let page = match param("page").as_str() {
         "" => 1,
-        p => p
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| PageError::BadInput(format!("page must be a whole number from 1, not {p:?}")))?,
+        p => p.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            PageError::BadInput(format!("page must be a whole number from 1, not {p:?}"))
+        })?,
     };
     let kind_value = if kind.is_empty() {
         None
     } else {
-        Some(EvidenceKind::parse(&kind).ok_or_else(|| PageError::BadInput(format!("unknown kind {kind:?}")))?)
+        Some(
+            EvidenceKind::parse(&kind)
+                .ok_or_else(|| PageError::BadInput(format!("unknown kind {kind:?}")))?,
+        )
     };
     let today = OffsetDateTime::now_utc().date();
     let expires_before = match expiry.as_str() {
@@ -174,7 +180,11 @@ pub async fn list<S: Store>(
             )));
         }
     };
-    let controls = state.store.list_controls(&ControlQuery::default()).await?.items;
+    let controls = state
+        .store
+        .list_controls(&ControlQuery::default())
+        .await?
+        .items;
     if !control.is_empty() && !controls.iter().any(|c| c.id.as_str() == control) {
         return Err(PageError::BadInput(format!("unknown control {control:?}")));
     }
@@ -201,9 +211,17 @@ pub async fn list<S: Store>(
         expiries: vec![
             Choice::new("", "Any", &expiry),
             Choice::new("expired", "Expired", &expiry),
-            Choice::new("soon", format!("Expired or expiring within {SOON_DAYS} days"), &expiry),
+            Choice::new(
+                "soon",
+                format!("Expired or expiring within {SOON_DAYS} days"),
+                &expiry,
+            ),
         ],
-        records: result.items.iter().map(|r| RecordView::of(r, today)).collect(),
+        records: result
+            .items
+            .iter()
+            .map(|r| RecordView::of(r, today))
+            .collect(),
         pager,
         may_upload: viewer.may(Action::EditTenant),
         tenant,
@@ -290,19 +308,18 @@ pub async fn form<S: Store>(
         }
         None => None,
     };
-    let controls = state.store.list_controls(&ControlQuery::default()).await?.items;
+    let controls = state
+        .store
+        .list_controls(&ControlQuery::default())
+        .await?
+        .items;
     let now = OffsetDateTime::now_utc();
     render(&FormPage {
         layout: Layout::new(&viewer, &format!("/tenants/{}/evidence", tenant.id)),
         kinds: kind_choices("", "Choose a kind"),
         controls: control_choices(&controls, "", "None"),
         supersedes,
-        now: format!(
-            "{}T{:02}:{:02}",
-            now.date(),
-            now.hour(),
-            now.minute()
-        ),
+        now: format!("{}T{:02}:{:02}", now.date(), now.hour(), now.minute()),
         upload_js: assets::url("upload.js"),
         tenant,
     })

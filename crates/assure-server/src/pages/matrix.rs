@@ -59,7 +59,12 @@ fn downloads(tenant: &str) -> Vec<(String, &'static str)> {
         ("oscal", "OSCAL component definitions (JSON)"),
     ]
     .into_iter()
-    .map(|(format, label)| (format!("/api/v1/tenants/{tenant}/matrix?format={format}"), label))
+    .map(|(format, label)| {
+        (
+            format!("/api/v1/tenants/{tenant}/matrix?format={format}"),
+            label,
+        )
+    })
     .collect()
 }
 
@@ -92,7 +97,12 @@ pub async fn table<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let (programme, tenant) = programme_and_tenant(&state, &viewer, &id).await?;
-    let param = |name: &str| params.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
     let (resp, domain) = (param("responsibility"), param("domain"));
     let wanted = if resp.is_empty() {
         None

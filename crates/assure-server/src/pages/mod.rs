@@ -57,7 +57,10 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
         .route("/tenants/{id}/soa", get(matrix::soa::<S>))
         .route("/tenants/{id}/evidence", get(evidence::list::<S>))
         .route("/tenants/{id}/evidence/new", get(evidence::form::<S>))
-        .route("/tenants/{id}/evidence/{evidence}", get(evidence::record::<S>))
+        .route(
+            "/tenants/{id}/evidence/{evidence}",
+            get(evidence::record::<S>),
+        )
 }
 
 /// Page routes that stream request bodies (evidence upload): no body limit beyond the evidence size limit.
@@ -347,11 +350,17 @@ mod tests {
     #[test]
     fn pager_clamps_and_links_neighbours() {
         let p = Pager::new(9, 25, 110, "/controls", "q=mfa");
-        assert_eq!((p.page, p.pages, p.first_shown, p.last_shown), (5, 5, 101, 110));
+        assert_eq!(
+            (p.page, p.pages, p.first_shown, p.last_shown),
+            (5, 5, 101, 110)
+        );
         assert_eq!(p.previous.as_deref(), Some("/controls?q=mfa&page=4"));
         assert_eq!(p.next, None);
         let empty = Pager::new(1, 25, 0, "/controls", "");
-        assert_eq!((empty.pages, empty.first_shown, empty.last_shown), (1, 0, 0));
+        assert_eq!(
+            (empty.pages, empty.first_shown, empty.last_shown),
+            (1, 0, 0)
+        );
     }
 
     #[test]

@@ -24,7 +24,10 @@ struct ServicesPage {
     services: Vec<Service>,
 }
 
-pub async fn list<S: Store>(State(state): Shared<S>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn list<S: Store>(
+    State(state): Shared<S>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require(Action::ReadCatalogue)?;
     render(&ServicesPage {
         layout: Layout::new(&viewer, "/services"),

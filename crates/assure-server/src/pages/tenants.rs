@@ -9,8 +9,8 @@ use askama::Template;
 use assure_domain::TenantId;
 use assure_domain::access::Action;
 use assure_domain::framework::Framework;
-use assure_domain::service::Service;
 use assure_domain::profile::{Profile, ProfileCatalogue};
+use assure_domain::service::Service;
 use assure_domain::tenant::{ServiceUse, Tenant};
 use assure_store::{Actor, Store};
 use axum::Form;
@@ -30,7 +30,10 @@ struct TenantsPage {
     tenants: Vec<Tenant>,
 }
 
-pub async fn list<S: Store>(State(state): Shared<S>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn list<S: Store>(
+    State(state): Shared<S>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
     viewer.require(Action::ReadTenant)?;
     render(&TenantsPage {
         layout: Layout::new(&viewer, "/tenants"),
@@ -162,7 +165,12 @@ async fn profile_page<S: Store>(
     profile: &Profile,
     problems: Vec<String>,
 ) -> Result<ProfilePage, PageError> {
-    let uses = |service: &str| profile.services.iter().find(|u| u.service.as_str() == service);
+    let uses = |service: &str| {
+        profile
+            .services
+            .iter()
+            .find(|u| u.service.as_str() == service)
+    };
     let services = state
         .store
         .list_services()
