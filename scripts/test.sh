@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of Assure, from a fresh machine: installs what the tests need (PostgreSQL and LibreOffice
-# from Debian's packages), starts PostgreSQL on loopback as the `postgres` user, then checks formatting and lints and runs
-# the whole suite. Everything runs on SQLite; the store story and the end-to-end tests also run on
-# PostgreSQL. Reference data is read from ../shared/data (override with ASSURE_SHARED_DIR).
+# Runs every test of Assure, from a fresh machine: installs what the tests need (PostgreSQL, LibreOffice,
+# Chromium and Node.js from Debian's packages; the browser tests' npm packages with `npm ci`), starts
+# PostgreSQL on loopback as the `postgres` user, then checks formatting and lints and runs the whole suite.
+# Everything runs on SQLite; the store story and the end-to-end tests also run on PostgreSQL. Reference data
+# is read from ../shared/data (override with ASSURE_SHARED_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -15,6 +16,8 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v runuser >/dev/null || missing+=(util-linux)
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     if [ "$(id -u)" = 0 ]; then
@@ -37,6 +40,11 @@ if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto
 fi
 export PATH="$venv/bin:$PATH"
 export ASSURE_PYTHON="$venv/bin/python3"
+
+# The browser tests (crates/assure-cli/tests/browser.rs runs tests/browser/run.sh) drive Debian's Chromium
+# with playwright-core; their npm packages are pinned by tests/browser/package-lock.json.
+echo "== npm ci (tests/browser)"
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 echo "== starting PostgreSQL"
 ASSURE_TEST_POSTGRES_URL=$(scripts/postgres.sh start)

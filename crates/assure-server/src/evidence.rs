@@ -165,6 +165,7 @@ fn claim_from(
     })?;
     let collected_text = required("collected_at")?;
     let collected_at = OffsetDateTime::parse(collected_text, &time::format_description::well_known::Rfc3339)
+        .or_else(|_| local_instant_as_utc(collected_text))
         .map_err(|_| {
             Problem::bad_field(
                 "collected_at",
@@ -228,6 +229,17 @@ fn claim_from(
     })
 }
 
+/// A browser's `datetime-local` value (`2026-04-01T09:30`, seconds optional), taken as UTC: the upload
+/// form says so next to the field.
+fn local_instant_as_utc(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
+    let with_seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let without = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(text, with_seconds)
+        .or_else(|_| time::PrimitiveDateTime::parse(text, without))
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
 fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>) {
     for (name, value) in headers {
         if let (Some(rest), Ok(v)) = (name.as_str().strip_prefix("x-assure-"), value.to_str())
@@ -251,16 +263,7 @@ async fn upload<S: Store>(
     let scope = scope(&headers);
     let repo = repository(&state)?;
     let tenant = visible_tenant(&state, &scope, &tenant).await?;
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > repo.max_bytes().saturating_add(1024 * 1024)
-    {
-        return Err(evidence_problem(EvidenceError::TooLarge {
-            limit: repo.max_bytes(),
-        }));
-    }
+    refuse_oversized(&state, &headers)?;
     let mut params: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in query {
         params.entry(k).or_default().push(v);
@@ -272,61 +275,104 @@ async fn upload<S: Store>(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let record = if is_multipart {
-        let mut multipart = Multipart::from_request(request, &())
+    if is_multipart {
+        let record = upload_multipart(&state, &scope, tenant, &who, params, request).await?;
+        return Ok((StatusCode::CREATED, Json(record_json(&record))).into_response());
+    }
+    let one = |name: &str| params.get(name).and_then(|v| v.last()).cloned();
+    let upload = UploadRequest {
+        tenant: tenant.clone(),
+        claim: claim_from(&params, EvidenceSource::Api)?,
+        media_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
+        file_name: one("file_name"),
+        uploader: who.as_str().into(),
+        supersedes: one("supersedes").map(EvidenceId::new),
+    };
+    let body = request.into_body().into_data_stream();
+    let record = repo
+        .upload(&scope, &actor, upload, body)
+        .await
+        .map_err(evidence_problem)?;
+    Ok((StatusCode::CREATED, Json(record_json(&record))).into_response())
+}
+
+/// Refuses, before reading the body, an upload whose declared length is over the evidence size limit
+/// (plus room for the form's other fields).
+pub(crate) fn refuse_oversized<S: Store>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+) -> Result<(), Problem> {
+    let repo = repository(state)?;
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > repo.max_bytes().saturating_add(1024 * 1024)
+    {
+        return Err(evidence_problem(EvidenceError::TooLarge {
+            limit: repo.max_bytes(),
+        }));
+    }
+    Ok(())
+}
+
+/// Streams a `multipart/form-data` upload into the repository: text fields before the `file` part are
+/// the metadata (added to `params`; empty fields count as absent, as a browser sends blank inputs), the
+/// `file` part is the content. Shared by the API route and the web UI's upload form.
+pub(crate) async fn upload_multipart<S: Store>(
+    state: &AppState<S>,
+    scope: &TenantScope,
+    tenant: TenantId,
+    who: &str,
+    mut params: HashMap<String, Vec<String>>,
+    request: Request,
+) -> Result<EvidenceRecord, Problem> {
+    let repo = repository(state)?;
+    let actor = Actor(format!("user:{who}"));
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    loop {
+        let field = multipart
+            .next_field()
             .await
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-        loop {
-            let field = multipart
-                .next_field()
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?
+            .ok_or_else(|| Problem::bad_field("file", "the form has no file part"))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            let text = field
+                .text()
                 .await
-                .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?
-                .ok_or_else(|| Problem::bad_field("file", "the form has no file part"))?;
-            let name = field.name().unwrap_or_default().to_owned();
-            if name != "file" {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+                .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+            if !text.trim().is_empty() {
                 params.entry(name).or_default().push(text);
-                continue;
             }
-            let upload = UploadRequest {
-                tenant: tenant.clone(),
-                claim: claim_from(&params, EvidenceSource::ManualUpload)?,
-                media_type: field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_owned(),
-                file_name: field.file_name().map(str::to_owned),
-                uploader: who.as_str().into(),
-                supersedes: params
-                    .get("supersedes")
-                    .and_then(|v| v.last())
-                    .map(|s| EvidenceId::new(s.as_str())),
-            };
-            let body = field.map_err(|e| e.body_text());
-            break repo.upload(&scope, &actor, upload, body).await;
+            continue;
         }
-    } else {
-        let one = |name: &str| params.get(name).and_then(|v| v.last()).cloned();
         let upload = UploadRequest {
             tenant: tenant.clone(),
-            claim: claim_from(&params, EvidenceSource::Api)?,
-            media_type: headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
+            claim: claim_from(&params, EvidenceSource::ManualUpload)?,
+            media_type: field
+                .content_type()
                 .unwrap_or("application/octet-stream")
                 .to_owned(),
-            file_name: one("file_name"),
-            uploader: who.as_str().into(),
-            supersedes: one("supersedes").map(EvidenceId::new),
+            file_name: field.file_name().map(str::to_owned),
+            uploader: who.into(),
+            supersedes: params
+                .get("supersedes")
+                .and_then(|v| v.last())
+                .map(|s| EvidenceId::new(s.as_str())),
         };
-        let body = request.into_body().into_data_stream();
-        repo.upload(&scope, &actor, upload, body).await
+        let body = field.map_err(|e| e.body_text());
+        return repo
+            .upload(scope, &actor, upload, body)
+            .await
+            .map_err(evidence_problem);
     }
-    .map_err(evidence_problem)?;
-    Ok((StatusCode::CREATED, Json(record_json(&record))).into_response())
 }
 
 fn record_json(r: &EvidenceRecord) -> Value {

@@ -1,10 +1,12 @@
-//! Assure's HTTP server: `/healthz`, `/readyz` and the JSON API under `/api/v1`.
+//! Assure's HTTP server: `/healthz`, `/readyz`, the JSON API under `/api/v1`, and the server-rendered web
+//! UI (module [`pages`], templates in `templates/`, assets embedded from `static/` under `/static/`).
 //!
 //! Architecture invariant: handlers reach data only through [`assure_store::Store`] methods, passing the
 //! caller's [`assure_store::TenantScope`]; no SQL lives here.
 
 mod api;
 mod evidence;
+pub mod pages;
 mod problem;
 
 use std::sync::Arc;
@@ -57,6 +59,10 @@ impl<S> AppState<S> {
 
 /// The whole application router. Small requests get a 1 MiB body limit and a 30 s timeout; evidence
 /// uploads and downloads stream for as long as they take, bounded by the evidence size limit.
+///
+/// Pages find who is looking in the [`pages::Viewer`] request extension. On this branch no login exists
+/// yet, so [`pages::viewer::open_access`] fills it with the API's provider-wide stance when no outer
+/// layer has; the authentication merge replaces that layer with the session's principal.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let small = api::routes::<S>()
         .merge(evidence::routes::<S>())
@@ -65,10 +71,20 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ));
+    let pages = pages::routes::<S>()
+        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .merge(pages::streaming_routes::<S>())
+        .route_layer(axum::middleware::from_fn(pages::viewer::open_access));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
+        .merge(pages)
+        .merge(pages::assets::routes())
         .with_state(state)
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -200,6 +200,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         framework: &FrameworkId,
     ) -> impl Future<Output = Result<Vec<Requirement>>> + Send;
+    /// Every framework's requirements in one read (frameworks in their order, each in publisher order),
+    /// so pages and snapshots that need all of them do not ask once per framework.
+    fn list_all_requirements(&self) -> impl Future<Output = Result<Vec<Requirement>>> + Send;
     fn list_mappings(
         &self,
         filter: &MappingFilter,

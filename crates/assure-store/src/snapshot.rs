@@ -11,10 +11,7 @@ use crate::{ControlQuery, MappingFilter, Result, Store, TenantScope};
 /// Everything but users, assessor firms and the provider's details; tenants as the scope admits them.
 pub async fn programme_snapshot<S: Store>(store: &S, scope: &TenantScope) -> Result<Programme> {
     let frameworks = store.list_frameworks().await?;
-    let mut requirements = Vec::new();
-    for f in &frameworks {
-        requirements.extend(store.list_requirements(&f.id).await?);
-    }
+    let requirements = store.list_all_requirements().await?;
     Ok(Programme {
         regions: store.list_regions().await?,
         domains: store.list_domains().await?,

@@ -946,6 +946,16 @@ impl crate::Store for SqlStore {
         rows.iter().map(requirement_from_row).collect()
     }
 
+    async fn list_all_requirements(&self) -> Result<Vec<Requirement>> {
+        let rows = sqlx::query(
+            "SELECT r.* FROM requirements r JOIN frameworks f ON f.id = r.framework_id \
+             ORDER BY f.position, r.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(requirement_from_row).collect()
+    }
+
     async fn list_mappings(&self, f: &MappingFilter) -> Result<Vec<Mapping>> {
         let rows = sqlx::query(
             "SELECT m.* FROM mappings m JOIN controls c ON c.id = m.control_id \

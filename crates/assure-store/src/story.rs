@@ -241,6 +241,21 @@ pub async fn run_story<S: Store>(
         )?;
     }
 
+    s.step("list_all_requirements");
+    let every = store
+        .list_all_requirements()
+        .await
+        .map_err(db("list_all_requirements"))?;
+    let expected: Vec<_> = frameworks
+        .iter()
+        .flat_map(|f| programme.requirements_of(&f.id).cloned())
+        .collect();
+    check(
+        "list_all_requirements",
+        every == expected,
+        "every framework's requirements in framework order",
+    )?;
+
     s.step("list_mappings");
     let mappings = store
         .list_mappings(&MappingFilter::default())
