@@ -217,7 +217,6 @@ on_both_backends!(
     the_same_bytes_in_another_tenant_are_indistinguishable_on_s3,
     sigkill_during_uploads_keeps_exactly_the_answered_ones,
     sigkill_during_uploads_keeps_exactly_the_answered_ones_on_s3,
-
     a_bad_profile_edit_is_refused_and_changes_nothing,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
 );
