@@ -1024,18 +1024,48 @@ fn the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file(
 fn users_and_tokens_are_managed_from_the_cli(db: Db) {
     db.init();
     let (code, out, err) = db.run(&[
-        "users", "create", "new.dpo@contour.example", "--name", "Nora New", "--role", "provider-dpo",
+        "users",
+        "create",
+        "new.dpo@contour.example",
+        "--name",
+        "Nora New",
+        "--role",
+        "provider-dpo",
     ]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out.trim().len(), 20, "a one-time password, printed once: {out}");
+    assert_eq!(
+        out.trim().len(),
+        20,
+        "a one-time password, printed once: {out}"
+    );
     let (code, _, err) = db.run(&[
-        "users", "create", "new.dpo@contour.example", "--name", "Again", "--role", "provider-dpo",
+        "users",
+        "create",
+        "new.dpo@contour.example",
+        "--name",
+        "Again",
+        "--role",
+        "provider-dpo",
     ]);
     assert_eq!(code, 2, "a taken e-mail is an input error: {err}");
-    let (code, _, _) = db.run(&["users", "create", "x@y.example", "--name", "X", "--role", "king"]);
+    let (code, _, _) = db.run(&[
+        "users",
+        "create",
+        "x@y.example",
+        "--name",
+        "X",
+        "--role",
+        "king",
+    ]);
     assert_eq!(code, 2, "an unknown role");
     let (code, _, err) = db.run(&[
-        "users", "create", "x@y.example", "--name", "X", "--role", "customer-viewer",
+        "users",
+        "create",
+        "x@y.example",
+        "--name",
+        "X",
+        "--role",
+        "customer-viewer",
     ]);
     assert_eq!(code, 2, "a customer role needs a tenant: {err}");
     let (code, out, _) = db.run(&["users", "list", "--format", "json"]);
@@ -1052,7 +1082,14 @@ fn users_and_tokens_are_managed_from_the_cli(db: Db) {
 
     let fiona = "fiona.macleod@northbank.example";
     let (code, out, err) = db.run(&[
-        "tokens", "create", "--user", fiona, "--name", "ci", "--expires", "30",
+        "tokens",
+        "create",
+        "--user",
+        fiona,
+        "--name",
+        "ci",
+        "--expires",
+        "30",
     ]);
     assert_eq!(code, 0, "{err}");
     let token = out.trim().to_owned();
@@ -1068,7 +1105,10 @@ fn users_and_tokens_are_managed_from_the_cli(db: Db) {
     };
     let (status, tenants) = get("/api/v1/tenants", &token);
     assert_eq!(status, 200);
-    assert_eq!(tenants["total"], 1, "a customer's token sees its tenant only");
+    assert_eq!(
+        tenants["total"], 1,
+        "a customer's token sees its tenant only"
+    );
     let (code, out, _) = db.run(&["tokens", "list", "--user", fiona, "--format", "json"]);
     assert_eq!(code, 0);
     let listed: Value = serde_json::from_str(&out).expect("json");
@@ -1076,7 +1116,11 @@ fn users_and_tokens_are_managed_from_the_cli(db: Db) {
     let id = listed[0]["id"].as_str().expect("id").to_owned();
     let (code, _, err) = db.run(&["tokens", "revoke", &id]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(get("/api/v1/tenants", &token).0, 401, "a revoked token is refused");
+    assert_eq!(
+        get("/api/v1/tenants", &token).0,
+        401,
+        "a revoked token is refused"
+    );
     let (code, _, _) = db.run(&["tokens", "revoke", "no-such-token"]);
     assert_eq!(code, 2);
 
@@ -1085,7 +1129,11 @@ fn users_and_tokens_are_managed_from_the_cli(db: Db) {
     assert_eq!(get("/api/v1/tenants", &token).0, 200);
     let (code, _, err) = db.run(&["users", "disable", fiona]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(get("/api/v1/tenants", &token).0, 401, "a disabled user's token is refused");
+    assert_eq!(
+        get("/api/v1/tenants", &token).0,
+        401,
+        "a disabled user's token is refused"
+    );
     let (code, _, _) = db.run(&["users", "disable", "--enable", fiona]);
     assert_eq!(code, 0);
     assert_eq!(get("/api/v1/tenants", &token).0, 200);
@@ -1151,7 +1199,12 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
         .send()
         .expect("login");
     assert_eq!(r.status().as_u16(), 303);
-    assert!(r.headers()["location"].to_str().unwrap_or_default().starts_with("/login/mfa"));
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("/login/mfa")
+    );
     let session = format!("assure_session={}", set_cookie_value(&r, "assure_session"));
     let html = http
         .get(url("/login/mfa"))
@@ -1161,7 +1214,9 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
         .text()
         .expect("html");
     let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
-    let code = assure_auth::TotpSecret::demo(DEMO_ADMIN).code_at(now).expect("code");
+    let code = assure_auth::TotpSecret::demo(DEMO_ADMIN)
+        .code_at(now)
+        .expect("code");
     let r = http
         .post(url("/login/mfa"))
         .header("cookie", &session)
@@ -1172,19 +1227,30 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
         .send()
         .expect("mfa");
     assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(r.headers()["location"], "/account/password", "a demo password must be changed");
+    assert_eq!(
+        r.headers()["location"],
+        "/account/password",
+        "a demo password must be changed"
+    );
     let r = http
         .get(url("/api/v1/controls"))
         .header("cookie", &session)
         .send()
         .expect("api");
-    assert_eq!(r.status().as_u16(), 401, "nothing else until the password is changed");
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "nothing else until the password is changed"
+    );
 }
 
 fn init_without_demo_creates_only_the_first_admin(db: Db) {
     let (code, _, err) = db.run(&["init", "--no-demo"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("first provider admin: admin@assure.local"), "{err}");
+    assert!(
+        err.contains("first provider admin: admin@assure.local"),
+        "{err}"
+    );
     assert!(err.contains("one-time password"), "{err}");
     let (_, out, _) = db.run(&["users", "list", "--format", "json"]);
     let users: Value = serde_json::from_str(&out).expect("json");
