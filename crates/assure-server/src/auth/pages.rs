@@ -35,7 +35,7 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
             "/account/password",
             get(password_page).post(change_password::<S>),
         )
-        .route("/account/mfa", get(enrol_page::<S>).post(enrol::<S>))
+        .route("/account/mfa", get(enrol_page).post(enrol::<S>))
 }
 
 /// A rendered page; pages of this module are never cached (they show secrets once).
@@ -750,7 +750,7 @@ fn enrol_page_for(
 
 /// Enrolment: a fresh secret, shown as a QR code and as text. Reached while the second factor is due
 /// and none is enrolled (first login of provider staff), or from the account page.
-async fn enrol_page<S: Store>(caller: SessionCaller) -> Response {
+async fn enrol_page(caller: SessionCaller) -> Response {
     match assure_auth::TotpSecret::generate() {
         Ok(secret) => enrol_page_for(&caller, &secret, None, StatusCode::OK),
         Err(e) => internal(e),
