@@ -1242,6 +1242,28 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
         401,
         "nothing else until the password is changed"
     );
+
+    // A tenant that requires a second factor sends its users to enrolment after the password.
+    let (code, _, err) = db.run(&["tenants", "mfa", "northbank", "--require"]);
+    assert_eq!(code, 0, "{err}");
+    let fiona = "fiona.macleod@northbank.example";
+    let page = http.get(url("/login")).send().expect("login page");
+    let login_cookie = set_cookie_value(&page, "assure_login");
+    let html = page.text().expect("html");
+    let password = format!("demo-{fiona}");
+    let r = http
+        .post(url("/login"))
+        .header("cookie", format!("assure_login={login_cookie}"))
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("user", fiona),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .expect("login");
+    assert_eq!(r.headers()["location"], "/account/mfa");
+    let (code, _, _) = db.run(&["tenants", "mfa", "no-such-tenant", "--require"]);
+    assert_eq!(code, 2);
 }
 
 fn init_without_demo_creates_only_the_first_admin(db: Db) {
