@@ -241,6 +241,7 @@ on_both_backends!(
     a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it,
     init_without_demo_creates_only_the_first_admin,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
+    the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force,
 );
 
 mod evidence_support;
@@ -1280,4 +1281,124 @@ fn init_without_demo_creates_only_the_first_admin(db: Db) {
     assert_eq!(users.len(), 1, "only the first admin: {users:?}");
     assert_eq!(users[0]["role"], "provider-admin");
     assert_eq!(users[0]["must_change_password"], true);
+}
+
+fn the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force(db: Db) {
+    db.init();
+    let matrix = |extra: &[&str]| {
+        let mut args = vec!["matrix", "brightpath", "--format", "json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = db.run(&args);
+        (code, out, err)
+    };
+    let (code, original, err) = matrix(&[]);
+    assert_eq!(code, 0, "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before_change = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (code, _, err) = db.run(&[
+        "tenants",
+        "profile",
+        "brightpath",
+        "--add-service",
+        "functions",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, changed, _) = matrix(&[]);
+    assert_ne!(changed, original, "adding a service changes the matrix");
+    let (code, then, err) = matrix(&["--as-of", &before_change]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        then, original,
+        "as of before the change, the matrix is the original one"
+    );
+    let (code, _, err) = matrix(&["--as-of", "2001-01-01"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("had no recorded profile"), "{err}");
+    let (code, _, err) = matrix(&["--as-of", "last tuesday"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--as-of: \"last tuesday\" is neither a date"),
+        "{err}"
+    );
+    let server = Server::start(&db);
+    let (status, _, api) = server.get(&format!(
+        "/api/v1/tenants/brightpath/matrix?as_of={}",
+        before_change.replace('+', "%2B")
+    ));
+    assert_eq!(status, 200);
+    assert_eq!(api, serde_json::from_str::<Value>(&original).expect("json"));
+    let (status, _, body) = server.get("/api/v1/tenants/brightpath/matrix?as_of=soon");
+    assert_eq!((status, body["field"].as_str()), (400, Some("as_of")));
+}
+
+#[test]
+fn validate_checks_a_leveraging_ssp_against_the_provider_export() {
+    let db = Db::new(Backend::Sqlite).expect("sqlite");
+    db.init();
+    let dir = db.data_dir().join("oscal");
+    let (code, _, err) = db.run(&[
+        "matrix",
+        "northbank",
+        "--format",
+        "oscal",
+        "-o",
+        &dir.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let provider = dir.join("ssp-northbank.json");
+    let export: Value =
+        serde_json::from_str(&std::fs::read_to_string(&provider).expect("read")).expect("json");
+    let (requirement, provided) =
+        export["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array()
+            .expect("requirements")
+            .iter()
+            .find_map(|r| {
+                r["by-components"].as_array()?.iter().find_map(|bc| {
+                    let uuid = bc["export"]["provided"][0]["uuid"].clone();
+                    uuid.is_string().then_some((r, uuid))
+                })
+            })
+            .expect("something provided");
+    let plan = |provided_uuid: &Value| {
+        serde_json::json!({"system-security-plan": {
+            "system-implementation": {"components": [{"uuid": "c0ffee00-0000-4000-8000-000000000001"}]},
+            "control-implementation": {"implemented-requirements": [{
+                "control-id": requirement["control-id"],
+                "by-components": [{
+                    "component-uuid": "c0ffee00-0000-4000-8000-000000000001",
+                    "inherited": [{"provided-uuid": provided_uuid}],
+                }],
+            }]},
+        }})
+    };
+    let customer = db.data_dir().join("customer-ssp.json");
+    let validate = |doc: Value| {
+        std::fs::write(&customer, doc.to_string()).expect("write");
+        db.run(&[
+            "validate",
+            &customer.display().to_string(),
+            "--leveraged",
+            &provider.display().to_string(),
+        ])
+    };
+    let (code, out, err) = validate(plan(&provided));
+    assert_eq!(
+        code, 0,
+        "a plan inheriting what was provided is valid: {out}{err}"
+    );
+    assert!(out.contains("1 inherited, 0 satisfied"), "{out}");
+    assert!(
+        out.contains("exported responsibilities unsatisfied"),
+        "{out}"
+    );
+    let (code, out, _) = validate(plan(&Value::from("c0ffee00-0000-4000-8000-00000000dead")));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("provided-uuid c0ffee00-0000-4000-8000-00000000dead is not provided"),
+        "{out}"
+    );
 }

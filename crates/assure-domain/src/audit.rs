@@ -332,10 +332,47 @@ pub fn format_instant(at: OffsetDateTime) -> String {
     format!("{}.{millis:03}Z", base.trim_end_matches('Z'))
 }
 
+/// Reads the instant an `--as-of` question is about: an RFC 3339 instant, or a calendar date meaning the
+/// end of that day in UTC (a report "as of 2026-03-31" includes everything written that day).
+pub fn parse_as_of(text: &str) -> Result<OffsetDateTime, String> {
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Ok(at);
+    }
+    let date_format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, date_format)
+        .ok()
+        .and_then(|d| d.with_hms_milli(23, 59, 59, 999).ok())
+        .map(time::PrimitiveDateTime::assume_utc)
+        .ok_or_else(|| {
+            format!("{text:?} is neither a date (2026-03-31) nor an RFC 3339 instant (2026-03-31T12:00:00Z)")
+        })
+}
+
 /// SHA-256 (hex) of an object's canonical JSON: the digest an audit record keeps of the new state.
 pub fn state_digest<T: Serialize + ?Sized>(state: &T) -> String {
     let bytes = serde_json::to_vec(state).unwrap_or_default();
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod as_of_tests {
+    use super::*;
+
+    #[test]
+    fn a_date_means_the_end_of_that_day_and_an_instant_itself() {
+        assert_eq!(
+            parse_as_of("2026-03-31").map(format_instant),
+            Ok("2026-03-31T23:59:59.999Z".to_owned())
+        );
+        assert_eq!(
+            parse_as_of("2026-03-31T10:00:00+02:00").map(format_instant),
+            Ok("2026-03-31T08:00:00.000Z".to_owned())
+        );
+        for bad in ["", "2026-02-30", "31/03/2026", "2026-03-31T25:00:00Z"] {
+            let e = parse_as_of(bad).expect_err(bad);
+            assert!(e.contains("neither a date"), "{e}");
+        }
+    }
 }
 
 #[cfg(test)]

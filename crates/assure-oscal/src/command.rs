@@ -101,9 +101,22 @@ pub struct ValidateArgs {
     /// Folder with NIST's `oscal_*_schema.json` (1.2.1). Without it only referential integrity is checked.
     #[arg(long, env = SCHEMA_DIR_ENV)]
     pub schemas: Option<PathBuf>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// A leveraged (provider) SSP with `export` blocks: check that this leveraging SSP's `inherited` and
+    /// `satisfied` items cite what it exports, and list the exported responsibilities left unsatisfied.
+    #[arg(long, value_name = "SSP")]
+    pub leveraged: Option<PathBuf>,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// How `validate` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One line per finding and a summary.
+    Text,
+    /// The report as one JSON document.
+    Json,
 }
 
 /// Runs `validate`: exit 0 valid, 1 invalid, 2 usage or input error.
@@ -116,7 +129,25 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
         }
     };
     let report = match validate_file(&args.file, schemas.as_ref()) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            if let Some(leveraged) = &args.leveraged {
+                let pair = crate::document::read_value(leveraged).and_then(|provider| {
+                    let plan = crate::document::read_value(&args.file)?;
+                    Ok(crate::leveraging::check_leveraging(&provider, &plan))
+                });
+                match pair {
+                    Ok((findings, citations)) => {
+                        r.findings.extend(findings);
+                        r.leveraging = Some(citations);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(err, "error: {e}");
+                        return EXIT_USAGE;
+                    }
+                }
+            }
+            r
+        }
         Err(
             e @ (OscalError::Io { .. } | OscalError::Syntax { .. } | OscalError::WrongRoot { .. }),
         ) => {
@@ -132,7 +163,7 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
             return exit_code(&e);
         }
     };
-    if args.json {
+    if args.format == ReportFormat::Json {
         let _ = writeln!(
             out,
             "{}",
@@ -148,6 +179,16 @@ pub fn run_validate(args: &ValidateArgs, out: &mut dyn Write, err: &mut dyn Writ
                 out,
                 "{level}: {} at {}: {}",
                 report.document, f.pointer, f.message
+            );
+        }
+        if let Some(c) = &report.leveraging {
+            let _ = writeln!(
+                out,
+                "leveraging: {} inherited, {} satisfied; {} of {} exported responsibilities unsatisfied",
+                c.inherited,
+                c.satisfied,
+                c.responsibilities_unsatisfied,
+                c.responsibilities_exported
             );
         }
         if !report.schema_checked {

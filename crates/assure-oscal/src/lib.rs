@@ -15,6 +15,7 @@ pub mod document;
 pub mod error;
 pub mod ids;
 pub mod import;
+pub mod leveraging;
 pub mod mapping;
 pub mod model;
 pub mod refs;

@@ -41,6 +41,9 @@ pub struct Report {
     /// Whether the JSON schema was checked (false when no schema folder was given).
     pub schema_checked: bool,
     pub findings: Vec<Finding>,
+    /// What a leveraging SSP cites of its leveraged SSP, when checked against one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leveraging: Option<crate::leveraging::Citations>,
 }
 
 impl Report {
@@ -182,6 +185,7 @@ pub fn validate_value(
         root: root.to_owned(),
         schema_checked: schemas.is_some(),
         findings,
+        leveraging: None,
     })
 }
 

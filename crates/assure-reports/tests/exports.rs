@@ -358,3 +358,124 @@ fn the_crm_has_a_customer_statement_wherever_the_customer_holds_a_part() {
         }
     }
 }
+
+/// A customer's leveraging SSP written from the provider's export, as a customer would: one component per
+/// service it leverages, inheriting every `provided` item and satisfying every responsibility.
+fn leveraging_plan_for(provider_ssp: &Value) -> Value {
+    let ssp = &provider_ssp["system-security-plan"];
+    let authorization = "99999999-0000-4000-8000-000000000001";
+    let mut components = vec![
+        serde_json::json!({"uuid": "99999999-0000-4000-8000-000000000000", "type": "this-system"}),
+    ];
+    let mut requirements = Vec::new();
+    for requirement in ssp["control-implementation"]["implemented-requirements"]
+        .as_array()
+        .expect("requirements")
+    {
+        let mut by_components = Vec::new();
+        for bc in requirement["by-components"]
+            .as_array()
+            .expect("by-components")
+        {
+            let provider_component = bc["component-uuid"].as_str().expect("component");
+            let mine = format!("mine-{provider_component}");
+            if !components.iter().any(|c| c["uuid"] == mine.as_str()) {
+                components.push(
+                    serde_json::json!({"uuid": mine, "type": "system", "props": [
+                        {"name": "leveraged-authorization-uuid", "value": authorization},
+                        {"name": "inherited-uuid", "value": provider_component},
+                    ]}),
+                );
+            }
+            let inherited: Vec<Value> = bc["export"]["provided"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| serde_json::json!({"provided-uuid": p["uuid"]}))
+                .collect();
+            let satisfied: Vec<Value> = bc["export"]["responsibilities"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| serde_json::json!({"responsibility-uuid": r["uuid"]}))
+                .collect();
+            by_components.push(serde_json::json!({
+                "component-uuid": mine, "inherited": inherited, "satisfied": satisfied,
+            }));
+        }
+        requirements.push(serde_json::json!({
+            "control-id": requirement["control-id"], "by-components": by_components,
+        }));
+    }
+    serde_json::json!({"system-security-plan": {
+        "system-implementation": {
+            "leveraged-authorizations": [{"uuid": authorization, "title": "Provider"}],
+            "components": components,
+        },
+        "control-implementation": {"implemented-requirements": requirements},
+    }})
+}
+
+#[test]
+fn a_leveraging_ssp_is_checked_against_the_provider_export() {
+    use assure_oscal::leveraging::check_leveraging;
+    use assure_oscal::validate::Severity;
+    let docs = oscal_documents("northbank");
+    let (_, provider) = docs
+        .iter()
+        .find(|(_, d)| d.get("system-security-plan").is_some())
+        .expect("provider ssp");
+    let mut plan = leveraging_plan_for(provider);
+    let (findings, citations) = check_leveraging(provider, &plan);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert!(
+        citations.inherited > 100 && citations.satisfied > 50,
+        "{citations:?}"
+    );
+    assert_eq!(citations.satisfied, citations.responsibilities_exported);
+
+    // The customer drops one responsibility and cites a capability the provider never offered.
+    let requirements =
+        plan["system-security-plan"]["control-implementation"]["implemented-requirements"]
+            .as_array_mut()
+            .expect("requirements");
+    let (r, b) = requirements
+        .iter()
+        .enumerate()
+        .find_map(|(r, req)| {
+            req["by-components"]
+                .as_array()?
+                .iter()
+                .position(|bc| bc["satisfied"].as_array().is_some_and(|s| !s.is_empty()))
+                .map(|b| (r, b))
+        })
+        .expect("a responsibility");
+    let dropped = requirements[r]["by-components"][b]["satisfied"]
+        .as_array_mut()
+        .expect("satisfied")
+        .remove(0);
+    requirements[r]["by-components"][b]["inherited"] =
+        serde_json::json!([{"provided-uuid": "00000000-0000-4000-8000-00000000dead"}]);
+    let (findings, citations) = check_leveraging(provider, &plan);
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "{findings:?}");
+    assert!(
+        errors[0]
+            .message
+            .contains("00000000-0000-4000-8000-00000000dead")
+    );
+    assert!(errors[0].pointer.contains(&format!(
+        "implemented-requirements/{r}/by-components/{b}/inherited/0"
+    )));
+    assert_eq!(citations.responsibilities_unsatisfied, 1);
+    let dropped = dropped["responsibility-uuid"].as_str().expect("uuid");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning && f.message.contains(dropped)),
+        "{findings:?}"
+    );
+}

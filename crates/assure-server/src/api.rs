@@ -375,7 +375,8 @@ fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Respons
 }
 
 /// A tenant's matrix: `format` json (default), csv, xlsx, crm, soa or oscal; `framework` narrows the
-/// framework views (and csv) to one framework.
+/// framework views (and csv) to one framework; `as_of` (a date or an RFC 3339 instant) takes the profile
+/// the tenant had then.
 async fn tenant_matrix<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
@@ -383,7 +384,21 @@ async fn tenant_matrix<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     let cap = principal.authorize(Action::ReadTenant)?;
-    let (programme, tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
+    let (programme, mut tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
+    if let Some(text) = params.get("as_of") {
+        let at =
+            assure_domain::audit::parse_as_of(text).map_err(|e| Problem::bad_field("as_of", e))?;
+        tenant = state
+            .store
+            .tenant_as_of(cap.scope(), &tenant.id, at)
+            .await?
+            .ok_or_else(|| {
+                Problem::bad_field(
+                    "as_of",
+                    format!("tenant {id} had no recorded profile by {text}"),
+                )
+            })?;
+    }
     let asked = params
         .get("framework")
         .map(|f| assure_domain::FrameworkId::from(f.as_str()));

@@ -243,6 +243,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         actor: &Actor,
         tenant: &Tenant,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The tenant as it stood at `at`: the newest version written at or before it (each write of a tenant
+    /// keeps one). `None` when the scope does not admit the tenant or it had no version yet.
+    fn tenant_as_of(
+        &self,
+        scope: &TenantScope,
+        id: &TenantId,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<Tenant>>> + Send;
     /// Users the scope admits: a tenant's own, or every user for the provider.
     fn list_users(&self, scope: &TenantScope) -> impl Future<Output = Result<Vec<User>>> + Send;
 

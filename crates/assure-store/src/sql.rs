@@ -420,6 +420,15 @@ impl SqlStore {
             .execute(&mut **tx)
             .await?;
         }
+        sqlx::query(
+            "INSERT INTO tenant_versions (tenant_id, seq, valid_from, tenant_json) SELECT $1, \
+             COALESCE(MAX(seq), 0) + 1, $2, $3 FROM tenant_versions WHERE tenant_id = $1",
+        )
+        .bind(tenant.id.as_str())
+        .bind(assure_domain::audit::format_instant(now()))
+        .bind(json(tenant))
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 }
@@ -1152,6 +1161,30 @@ impl crate::Store for SqlStore {
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn tenant_as_of(
+        &self,
+        scope: &TenantScope,
+        id: &TenantId,
+        at: OffsetDateTime,
+    ) -> Result<Option<Tenant>> {
+        if !scope.admits(id) {
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT tenant_json FROM tenant_versions WHERE tenant_id = $1 AND valid_from <= $2 \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .bind(assure_domain::audit::format_instant(at))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let text: String = r.try_get("tenant_json")?;
+            serde_json::from_str(&text).map_err(|e| corrupt("tenant version", e))
+        })
+        .transpose()
     }
 
     async fn list_users(&self, scope: &TenantScope) -> Result<Vec<User>> {

@@ -406,6 +406,11 @@ pub async fn run_story<S: Store>(
         })?;
 
     s.step("update_tenant");
+    let original_of_mine = me.clone();
+    // Versions are stamped to the millisecond: step past the one the import wrote.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let update_started = time::OffsetDateTime::now_utc();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     me.contacts.push(Contact {
         role: assure_domain::tenant::ContactRole::Security,
         name: "Story Contact".into(),
@@ -438,6 +443,50 @@ pub async fn run_story<S: Store>(
         "update_tenant",
         matches!(refused, Err(StoreError::NotFound(_))),
         "a foreign update is refused as not found",
+    )?;
+
+    s.step("tenant_as_of");
+    let before_update = original_of_mine;
+    let now = time::OffsetDateTime::now_utc();
+    let current = store
+        .tenant_as_of(&my_scope, &mine, now + time::Duration::seconds(1))
+        .await
+        .map_err(db("tenant_as_of"))?;
+    check(
+        "tenant_as_of",
+        current.as_ref() == Some(&me),
+        "the newest version is the current tenant",
+    )?;
+    let earlier = store
+        .tenant_as_of(
+            &my_scope,
+            &mine,
+            update_started - time::Duration::milliseconds(1),
+        )
+        .await
+        .map_err(db("tenant_as_of"))?;
+    check(
+        "tenant_as_of",
+        earlier.as_ref() == Some(&before_update),
+        "an instant before the update gives the version before it",
+    )?;
+    let ancient = store
+        .tenant_as_of(&my_scope, &mine, time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .map_err(db("tenant_as_of"))?;
+    check(
+        "tenant_as_of",
+        ancient.is_none(),
+        "no version before the tenant existed",
+    )?;
+    let foreign = store
+        .tenant_as_of(&my_scope, &theirs, now)
+        .await
+        .map_err(db("tenant_as_of"))?;
+    check(
+        "tenant_as_of",
+        foreign.is_none(),
+        "a foreign tenant's history is not there",
     )?;
 
     // Writers of different tenants in parallel: both chains stay intact.

@@ -39,6 +39,10 @@ pub struct MatrixArgs {
     /// One framework (e.g. iso27001-2022) instead of the tenant's frameworks of interest.
     #[arg(long)]
     framework: Option<String>,
+    /// The matrix as it stood on DATE (end of that day, UTC) or at an RFC 3339 instant: the tenant's
+    /// profile then in force, over the current baseline.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: MatrixFormat,
@@ -47,8 +51,13 @@ pub struct MatrixArgs {
     output: Option<PathBuf>,
 }
 
-/// Reads the programme and the tenant; an unknown tenant is an input error.
-pub async fn load_tenant<S: Store>(store: &S, id: &str) -> Result<(Programme, Tenant), Failure> {
+/// Reads the programme and the tenant (as it stood at `as_of`, when given); an unknown tenant, or one
+/// with no recorded version by then, is an input error.
+pub async fn load_tenant<S: Store>(
+    store: &S,
+    id: &str,
+    as_of: Option<&str>,
+) -> Result<(Programme, Tenant), Failure> {
     require_initialised(store).await?;
     // The CLI runs on the provider's side, with the provider-wide scope.
     let programme = programme_snapshot(store, &TenantScope::AllTenants).await?;
@@ -60,7 +69,21 @@ pub async fn load_tenant<S: Store>(store: &S, id: &str) -> Result<(Programme, Te
         .ok_or_else(|| {
             Failure::Input(format!("unknown tenant {id:?}: see `assure tenants list`"))
         })?;
-    Ok((programme, tenant))
+    let Some(text) = as_of else {
+        return Ok((programme, tenant));
+    };
+    let at = assure_domain::audit::parse_as_of(text)
+        .map_err(|e| Failure::Input(format!("--as-of: {e}")))?;
+    let then = store
+        .tenant_as_of(&TenantScope::AllTenants, &tenant.id, at)
+        .await?
+        .ok_or_else(|| {
+            Failure::Input(format!(
+                "--as-of {text}: tenant {id} had no recorded profile by {}",
+                assure_domain::audit::format_instant(at)
+            ))
+        })?;
+    Ok((programme, then))
 }
 
 fn report_failure(e: assure_reports::ReportError) -> Failure {
@@ -72,7 +95,7 @@ fn report_failure(e: assure_reports::ReportError) -> Failure {
 }
 
 pub async fn run<S: Store>(store: &S, args: MatrixArgs) -> Result<(), Failure> {
-    let (programme, tenant) = load_tenant(store, &args.tenant).await?;
+    let (programme, tenant) = load_tenant(store, &args.tenant, args.as_of.as_deref()).await?;
     let asked = args
         .framework
         .as_deref()
