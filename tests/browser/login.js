@@ -1,32 +1,64 @@
-// Logging in as a role, in one place.
-//
-// The authentication branch is not merged yet, so no login page exists and, like the JSON API, every page
-// answers without one (with the provider-wide view). Until it lands this function only records which
-// role a spec speaks for; when it lands, it fills the login form with the demo user of `role` (and its
-// TOTP code where the role requires one) and waits for the dashboard, and the specs below it stay as
-// they are.
+// Logging in as a demo user, in one place: the password step (`demo-<email>`), the TOTP step for provider
+// staff (the demo's deterministic secret: first 20 bytes of SHA-256("assure-demo-totp:" + email), RFC 6238
+// with SHA-1, 6 digits, 30 s), and the password change every demo user must make at first login. Each spec
+// file runs in its own process and logs in once per user, so users are not shared between spec files.
 "use strict";
 
-/** The demo tenant customer roles belong to. */
+const crypto = require("node:crypto");
+
+/** The demo tenant customer roles of the page specs belong to. */
 const CUSTOMER_TENANT = "northbank";
 
-/** Roles the specs speak for, with what each may reach. */
+/** Roles the page specs speak for: the demo user, and the tenant a customer role belongs to. */
 const ROLES = {
-  "provider-security-lead": { tenant: null },
-  "customer-compliance-officer": { tenant: CUSTOMER_TENANT },
+  "provider-security-lead": { user: "security-lead@contour.example", tenant: null },
+  "customer-compliance-officer": { user: "fiona.macleod@northbank.example", tenant: CUSTOMER_TENANT },
 };
 
-/**
- * Logs `page` in as `role`.
- * @param {import('playwright-core').Page} page
- * @param {string} role
- */
-async function loginAs(page, role) {
-  if (!(role in ROLES)) {
-    throw new Error(`no demo user for role ${role}`);
-  }
-  // No login exists yet on this branch: nothing to do.
-  void page;
+/** The password a demo user is given at start, and the one the browser tests change it to. */
+const demoPassword = (email) => `demo-${email}`;
+const changedPassword = (email) => `browser-${email}-changed`;
+
+/** The demo TOTP code of `email` at `at` (milliseconds). */
+function demoTotp(email, at = Date.now()) {
+  const key = crypto.createHash("sha256").update(`assure-demo-totp:${email}`).digest().subarray(0, 20);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const mac = crypto.createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, "0");
 }
 
-module.exports = { loginAs, ROLES, CUSTOMER_TENANT };
+/**
+ * Logs `page` in as the demo user `email` (default: the user of `role`), through every step the server
+ * asks for, and waits for the dashboard.
+ * @param {import('playwright-core').Page} page
+ * @param {string} role
+ * @param {string} [email]
+ */
+async function loginAs(page, role, email) {
+  const user = email || (ROLES[role] && ROLES[role].user);
+  if (!user) {
+    throw new Error(`no demo user for role ${role}`);
+  }
+  await page.goto("/login");
+  await page.fill("#user", user);
+  await page.fill("#password", demoPassword(user));
+  await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
+  if (new URL(page.url()).pathname === "/login/mfa") {
+    await page.fill("#code", demoTotp(user));
+    await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login/mfa'] button[type=submit]")]);
+  }
+  if (new URL(page.url()).pathname === "/account/password") {
+    await page.fill("#current", demoPassword(user));
+    await page.fill("#new", changedPassword(user));
+    await page.fill("#confirm", changedPassword(user));
+    await Promise.all([page.waitForLoadState("load"), page.click("form[action='/account/password'] button[type=submit]")]);
+  }
+  const landed = new URL(page.url()).pathname;
+  if (landed.startsWith("/login") || landed.startsWith("/account/")) {
+    throw new Error(`logging in as ${user} stopped at ${landed}`);
+  }
+}
+
+module.exports = { loginAs, ROLES, CUSTOMER_TENANT, demoTotp };

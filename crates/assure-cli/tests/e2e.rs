@@ -121,7 +121,12 @@ impl Drop for Db {
 struct Server {
     child: Child,
     base: String,
+    /// The demo provider admin's API token.
+    token: String,
 }
+
+/// The demo provider admin the end-to-end tests act as.
+const DEMO_ADMIN: &str = "admin@contour.example";
 
 impl Server {
     fn start(db: &Db) -> Self {
@@ -145,11 +150,24 @@ impl Server {
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
+        let token = Self::token(db, DEMO_ADMIN);
+        evidence_support::register_token(&base, &token);
+        Self { child, base, token }
+    }
+
+    /// A new API token of a demo user, made with `assure tokens create`.
+    fn token(db: &Db, user: &str) -> String {
+        let (code, out, err) = db.run(&["tokens", "create", "--user", user, "--name", "e2e"]);
+        assert_eq!(code, 0, "tokens create: {err}");
+        out.trim().to_owned()
     }
 
     fn get(&self, path: &str) -> (u16, String, Value) {
-        let resp = reqwest::blocking::get(format!("{}{path}", self.base)).expect("request");
+        let resp = reqwest::blocking::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .expect("request");
         let status = resp.status().as_u16();
         let content_type = resp
             .headers()
@@ -170,6 +188,7 @@ impl Server {
     fn put(&self, path: &str, body: &str) -> (u16, Value) {
         let resp = reqwest::blocking::Client::new()
             .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
             .header("content-type", "application/json")
             .body(body.to_owned())
             .send()
@@ -218,6 +237,9 @@ on_both_backends!(
     sigkill_during_uploads_keeps_exactly_the_answered_ones,
     sigkill_during_uploads_keeps_exactly_the_answered_ones_on_s3,
     a_bad_profile_edit_is_refused_and_changes_nothing,
+    users_and_tokens_are_managed_from_the_cli,
+    a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it,
+    init_without_demo_creates_only_the_first_admin,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
     the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force,
 );
@@ -773,8 +795,12 @@ fn same_bytes_elsewhere(mut db: Db, moto: Option<Moto>) {
         "a first upload starts its own line"
     );
 
-    // A foreign tenant in the path behaves like one that does not exist.
-    let scoped = [("x-assure-tenant", "northbank")];
+    // A foreign tenant in the path behaves like one that does not exist, for a northbank user.
+    let northbank = format!(
+        "Bearer {}",
+        Server::token(&db, "fiona.macleod@northbank.example")
+    );
+    let scoped = [("authorization", northbank.as_str())];
     let foreign =
         evidence_support::get(&server.base, "/api/v1/tenants/brightpath/evidence", &scoped);
     let missing = evidence_support::get(
@@ -992,6 +1018,269 @@ fn the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file(
         matrix["matrix"]["services"].as_array().map(Vec::len),
         Some(1)
     );
+}
+
+// ---- Users, tokens, demo logins ---------------------------------------------------------------------
+
+fn users_and_tokens_are_managed_from_the_cli(db: Db) {
+    db.init();
+    let (code, out, err) = db.run(&[
+        "users",
+        "create",
+        "new.dpo@contour.example",
+        "--name",
+        "Nora New",
+        "--role",
+        "provider-dpo",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.trim().len(),
+        20,
+        "a one-time password, printed once: {out}"
+    );
+    let (code, _, err) = db.run(&[
+        "users",
+        "create",
+        "new.dpo@contour.example",
+        "--name",
+        "Again",
+        "--role",
+        "provider-dpo",
+    ]);
+    assert_eq!(code, 2, "a taken e-mail is an input error: {err}");
+    let (code, _, _) = db.run(&[
+        "users",
+        "create",
+        "x@y.example",
+        "--name",
+        "X",
+        "--role",
+        "king",
+    ]);
+    assert_eq!(code, 2, "an unknown role");
+    let (code, _, err) = db.run(&[
+        "users",
+        "create",
+        "x@y.example",
+        "--name",
+        "X",
+        "--role",
+        "customer-viewer",
+    ]);
+    assert_eq!(code, 2, "a customer role needs a tenant: {err}");
+    let (code, out, _) = db.run(&["users", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    let users: Value = serde_json::from_str(&out).expect("json");
+    let nora = users
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|u| u["id"] == "new.dpo@contour.example")
+        .expect("listed");
+    assert_eq!(nora["must_change_password"], true);
+    assert_eq!(nora["role"], "provider-dpo");
+
+    let fiona = "fiona.macleod@northbank.example";
+    let (code, out, err) = db.run(&[
+        "tokens",
+        "create",
+        "--user",
+        fiona,
+        "--name",
+        "ci",
+        "--expires",
+        "30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let token = out.trim().to_owned();
+    let server = Server::start(&db);
+    let get = |path: &str, token: &str| {
+        let r = reqwest::blocking::Client::new()
+            .get(format!("{}{path}", server.base))
+            .bearer_auth(token)
+            .send()
+            .expect("get");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().unwrap_or(Value::Null))
+    };
+    let (status, tenants) = get("/api/v1/tenants", &token);
+    assert_eq!(status, 200);
+    assert_eq!(
+        tenants["total"], 1,
+        "a customer's token sees its tenant only"
+    );
+    let (code, out, _) = db.run(&["tokens", "list", "--user", fiona, "--format", "json"]);
+    assert_eq!(code, 0);
+    let listed: Value = serde_json::from_str(&out).expect("json");
+    assert!(!out.contains(&token), "a token is never shown again");
+    let id = listed[0]["id"].as_str().expect("id").to_owned();
+    let (code, _, err) = db.run(&["tokens", "revoke", &id]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        get("/api/v1/tenants", &token).0,
+        401,
+        "a revoked token is refused"
+    );
+    let (code, _, _) = db.run(&["tokens", "revoke", "no-such-token"]);
+    assert_eq!(code, 2);
+
+    let (_, out, _) = db.run(&["tokens", "create", "--user", fiona, "--name", "again"]);
+    let token = out.trim().to_owned();
+    assert_eq!(get("/api/v1/tenants", &token).0, 200);
+    let (code, _, err) = db.run(&["users", "disable", fiona]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        get("/api/v1/tenants", &token).0,
+        401,
+        "a disabled user's token is refused"
+    );
+    let (code, _, _) = db.run(&["users", "disable", "--enable", fiona]);
+    assert_eq!(code, 0);
+    assert_eq!(get("/api/v1/tenants", &token).0, 200);
+
+    let (code, _, err) = db.run(&["users", "reset-mfa", DEMO_ADMIN]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = db.run(&["users", "list", "--format", "json"]);
+    let users: Value = serde_json::from_str(&out).expect("json");
+    let admin = users
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|u| u["id"] == DEMO_ADMIN)
+        .expect("admin");
+    assert_eq!(admin["mfa_enrolled"], false);
+    let (code, _, _) = db.run(&["users", "reset-mfa", "nobody@nowhere.example"]);
+    assert_eq!(code, 2);
+    drop(server);
+    let (code, _, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "the trail verifies after account changes: {err}");
+}
+
+/// The value of a `name="..." value="..."` field in a page.
+fn form_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.find(&marker)
+        .map(|i| i + marker.len())
+        .and_then(|s| html[s..].find('"').map(|e| html[s..s + e].to_owned()))
+        .unwrap_or_default()
+}
+
+fn set_cookie_value(r: &reqwest::blocking::Response, name: &str) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .and_then(|p| p.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
+}
+
+fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db) {
+    let server = Server::start(&db);
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = |p: &str| format!("{}{p}", server.base);
+    let page = http.get(url("/login")).send().expect("login page");
+    let login_cookie = set_cookie_value(&page, "assure_login");
+    let html = page.text().expect("html");
+    let password = format!("demo-{DEMO_ADMIN}");
+    let r = http
+        .post(url("/login"))
+        .header("cookie", format!("assure_login={login_cookie}"))
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("user", DEMO_ADMIN),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .expect("login");
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("/login/mfa")
+    );
+    let session = format!("assure_session={}", set_cookie_value(&r, "assure_session"));
+    let html = http
+        .get(url("/login/mfa"))
+        .header("cookie", &session)
+        .send()
+        .expect("mfa page")
+        .text()
+        .expect("html");
+    let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    let code = assure_auth::TotpSecret::demo(DEMO_ADMIN)
+        .code_at(now)
+        .expect("code");
+    let r = http
+        .post(url("/login/mfa"))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .expect("mfa");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/account/password",
+        "a demo password must be changed"
+    );
+    let r = http
+        .get(url("/api/v1/controls"))
+        .header("cookie", &session)
+        .send()
+        .expect("api");
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "nothing else until the password is changed"
+    );
+
+    // A tenant that requires a second factor sends its users to enrolment after the password.
+    let (code, _, err) = db.run(&["tenants", "mfa", "northbank", "--require"]);
+    assert_eq!(code, 0, "{err}");
+    let fiona = "fiona.macleod@northbank.example";
+    let page = http.get(url("/login")).send().expect("login page");
+    let login_cookie = set_cookie_value(&page, "assure_login");
+    let html = page.text().expect("html");
+    let password = format!("demo-{fiona}");
+    let r = http
+        .post(url("/login"))
+        .header("cookie", format!("assure_login={login_cookie}"))
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("user", fiona),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .expect("login");
+    assert_eq!(r.headers()["location"], "/account/mfa");
+    let (code, _, _) = db.run(&["tenants", "mfa", "no-such-tenant", "--require"]);
+    assert_eq!(code, 2);
+}
+
+fn init_without_demo_creates_only_the_first_admin(db: Db) {
+    let (code, _, err) = db.run(&["init", "--no-demo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("first provider admin: admin@assure.local"),
+        "{err}"
+    );
+    assert!(err.contains("one-time password"), "{err}");
+    let (_, out, _) = db.run(&["users", "list", "--format", "json"]);
+    let users: Value = serde_json::from_str(&out).expect("json");
+    let users = users.as_array().expect("array");
+    assert_eq!(users.len(), 1, "only the first admin: {users:?}");
+    assert_eq!(users[0]["role"], "provider-admin");
+    assert_eq!(users[0]["must_change_password"], true);
 }
 
 fn the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force(db: Db) {

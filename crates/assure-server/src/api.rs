@@ -1,17 +1,19 @@
 //! The JSON API under `/api/v1`. Lists are `{"items": [...], "total": N, "limit": L, "offset": O}`.
 //!
-//! Until authentication lands every caller reads with the provider-wide scope; the scope is passed to the
-//! store here, in one place per route, so tightening it is a change of this module only.
+//! Every handler takes the caller's [`Principal`] and asks it for the capability of its action (403 when
+//! the role lacks it); tenant routes pass the capability's scope to the store, so a tenant outside the
+//! scope answers exactly as one that does not exist.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use assure_domain::access::Action;
 use assure_domain::coverage::coverage;
 use assure_domain::framework::display_requirement_id;
 use assure_domain::profile::{Profile, ProfileCatalogue};
 use assure_reports::{ReportError, oscal_export, xlsx};
 use assure_store::snapshot::programme_snapshot;
-use assure_store::{Actor, ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
+use assure_store::{ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -23,6 +25,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::auth::Principal;
 use crate::problem::Problem;
 
 type Shared<S> = State<Arc<AppState<S>>>;
@@ -50,10 +53,6 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
             get(get_profile::<S>).put(put_profile::<S>),
         )
         .route("/tenants/{id}/matrix", get(tenant_matrix::<S>))
-}
-
-fn scope() -> TenantScope {
-    TenantScope::AllTenants
 }
 
 fn page<T: Serialize>(items: &[T], total: i64, limit: i64, offset: i64) -> Json<Value> {
@@ -85,8 +84,10 @@ pub(crate) fn int_param(
 
 async fn list_controls<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = int_param(&params, "offset", 0, i64::MAX)?;
     let (sort, descending) = match params.get("sort").map(String::as_str) {
@@ -115,7 +116,12 @@ async fn list_controls<S: Store>(
     Ok(page(&result.items, result.total, limit, offset))
 }
 
-async fn get_control<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -> ApiResult {
+async fn get_control<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let control = state
         .store
         .get_control(&id.as_str().into())
@@ -131,11 +137,13 @@ async fn get_control<S: Store>(State(state): Shared<S>, Path(id): Path<String>) 
     Ok(Json(json!({ "control": control, "mappings": mappings })))
 }
 
-async fn list_domains<S: Store>(State(state): Shared<S>) -> ApiResult {
+async fn list_domains<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     Ok(everything(&state.store.list_domains().await?))
 }
 
-async fn list_frameworks<S: Store>(State(state): Shared<S>) -> ApiResult {
+async fn list_frameworks<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     Ok(everything(&state.store.list_frameworks().await?))
 }
 
@@ -151,7 +159,12 @@ async fn known_framework<S: Store>(
         .ok_or_else(|| Problem::not_found(&format!("framework {id}")))
 }
 
-async fn list_requirements<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -> ApiResult {
+async fn list_requirements<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let framework = known_framework(&state, &id).await?;
     let requirements = state.store.list_requirements(&framework).await?;
     let items: Vec<Value> = requirements
@@ -167,8 +180,10 @@ async fn list_requirements<S: Store>(State(state): Shared<S>, Path(id): Path<Str
 
 async fn framework_coverage<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let framework = known_framework(&state, &id).await?;
     let requirements = state.store.list_requirements(&framework).await?;
     let mappings = state
@@ -192,8 +207,10 @@ async fn framework_coverage<S: Store>(
 
 async fn list_mappings<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let filter = MappingFilter {
         control: params.get("control").map(|x| x.as_str().into()),
         framework: params.get("framework").map(|x| x.as_str().into()),
@@ -202,14 +219,17 @@ async fn list_mappings<S: Store>(
     Ok(everything(&state.store.list_mappings(&filter).await?))
 }
 
-async fn list_services<S: Store>(State(state): Shared<S>) -> ApiResult {
+async fn list_services<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     Ok(everything(&state.store.list_services().await?))
 }
 
 async fn responsibility<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Query(params): Query<HashMap<String, String>>,
 ) -> ApiResult {
+    principal.authorize(Action::ReadCatalogue)?;
     let service = params
         .get("service")
         .map(|s| assure_domain::ServiceId::new(s.as_str()));
@@ -233,14 +253,20 @@ async fn responsibility<S: Store>(
     })))
 }
 
-async fn list_tenants<S: Store>(State(state): Shared<S>) -> ApiResult {
-    Ok(everything(&state.store.list_tenants(&scope()).await?))
+async fn list_tenants<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+    let cap = principal.authorize(Action::ReadTenant)?;
+    Ok(everything(&state.store.list_tenants(cap.scope()).await?))
 }
 
-async fn get_tenant<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -> ApiResult {
+async fn get_tenant<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cap = principal.authorize(Action::ReadTenant)?;
     let tenant = state
         .store
-        .get_tenant(&scope(), &id.as_str().into())
+        .get_tenant(cap.scope(), &id.as_str().into())
         .await?
         .ok_or_else(|| Problem::not_found(&format!("tenant {id}")))?;
     Ok(Json(serde_json::to_value(tenant).unwrap_or(Value::Null)))
@@ -249,6 +275,7 @@ async fn get_tenant<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -
 /// The programme and one tenant of it, or 404.
 async fn programme_and_tenant<S: Store>(
     state: &AppState<S>,
+    scope: &TenantScope,
     id: &str,
 ) -> Result<
     (
@@ -257,7 +284,7 @@ async fn programme_and_tenant<S: Store>(
     ),
     Problem,
 > {
-    let programme = programme_snapshot(&state.store, &scope()).await?;
+    let programme = programme_snapshot(&state.store, scope).await?;
     let tenant = programme
         .tenants
         .iter()
@@ -267,8 +294,13 @@ async fn programme_and_tenant<S: Store>(
     Ok((programme, tenant))
 }
 
-async fn get_profile<S: Store>(State(state): Shared<S>, Path(id): Path<String>) -> ApiResult {
-    let (_, tenant) = programme_and_tenant(&state, &id).await?;
+async fn get_profile<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let cap = principal.authorize(Action::ReadTenant)?;
+    let (_, tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
     Ok(Json(
         serde_json::to_value(Profile::of(&tenant)).unwrap_or(Value::Null),
     ))
@@ -278,16 +310,18 @@ async fn get_profile<S: Store>(State(state): Shared<S>, Path(id): Path<String>) 
 /// problem listed and nothing changed. The change is audited in the tenant's chain.
 async fn put_profile<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
+    let cap = principal.authorize(Action::EditTenant)?;
     let profile: Profile = serde_json::from_slice(&body).map_err(|e| {
         Problem::bad_field(
             "body",
             format!("not a profile ({{services, regions, frameworks}}): {e}"),
         )
     })?;
-    let (programme, tenant) = programme_and_tenant(&state, &id).await?;
+    let (programme, tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
     let catalogue = ProfileCatalogue::new(
         &programme.services,
         programme.regions.iter().map(|r| &r.id),
@@ -305,11 +339,9 @@ async fn put_profile<S: Store>(
             format!("profile of tenant {id} not changed: {detail}"),
         ));
     }
-    // Until authentication lands the API writes as itself.
-    let actor = Actor("api:unauthenticated".into());
     state
         .store
-        .update_tenant(&scope(), &actor, &profile.applied_to(&tenant))
+        .update_tenant(cap.scope(), cap.actor(), &profile.applied_to(&tenant))
         .await?;
     Ok(Json(serde_json::to_value(&profile).unwrap_or(Value::Null)))
 }
@@ -347,16 +379,18 @@ fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Respons
 /// the tenant had then.
 async fn tenant_matrix<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
-    let (programme, mut tenant) = programme_and_tenant(&state, &id).await?;
+    let cap = principal.authorize(Action::ReadTenant)?;
+    let (programme, mut tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
     if let Some(text) = params.get("as_of") {
         let at =
             assure_domain::audit::parse_as_of(text).map_err(|e| Problem::bad_field("as_of", e))?;
         tenant = state
             .store
-            .tenant_as_of(&scope(), &tenant.id, at)
+            .tenant_as_of(cap.scope(), &tenant.id, at)
             .await?
             .ok_or_else(|| {
                 Problem::bad_field(

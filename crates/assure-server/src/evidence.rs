@@ -13,7 +13,7 @@ use assure_domain::evidence::{
     EvidenceClaim, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
 use assure_evidence::{EvidenceError, Repository, UploadRequest};
-use assure_store::{Actor, EvidenceQuery, Store, StoreError, TenantScope};
+use assure_store::{EvidenceQuery, Store, StoreError, TenantScope};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -26,7 +26,10 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::api::{DEFAULT_LIMIT, MAX_LIMIT, int_param};
+use crate::auth::Principal;
 use crate::problem::Problem;
+use assure_domain::access::Action;
+use assure_store::Actor;
 
 type Shared<S> = State<Arc<AppState<S>>>;
 
@@ -48,24 +51,6 @@ pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
     Router::new()
         .route("/tenants/{tenant}/evidence", get(list::<S>))
         .route("/tenants/{tenant}/evidence/{id}", get(show::<S>))
-}
-
-/// The caller's scope. Until authentication lands the API runs with the provider-wide scope; the
-/// `X-Assure-Tenant` header narrows it to one tenant (it can only narrow, never widen).
-fn scope(headers: &HeaderMap) -> TenantScope {
-    match headers.get("x-assure-tenant").and_then(|v| v.to_str().ok()) {
-        Some(t) => TenantScope::Tenant(t.into()),
-        None => TenantScope::AllTenants,
-    }
-}
-
-/// Who acts, as recorded in the audit trail (`X-Assure-User`, until authentication lands).
-fn uploader(headers: &HeaderMap) -> String {
-    headers
-        .get("x-assure-user")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("api")
-        .to_owned()
 }
 
 /// The same answer for a tenant that does not exist and one the caller may not see.
@@ -243,7 +228,7 @@ fn local_instant_as_utc(text: &str) -> Result<OffsetDateTime, time::error::Parse
 fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>) {
     for (name, value) in headers {
         if let (Some(rest), Ok(v)) = (name.as_str().strip_prefix("x-assure-"), value.to_str())
-            && !matches!(rest, "tenant" | "user")
+            && !matches!(rest, "tenant" | "user" | "csrf-token")
         {
             params
                 .entry(rest.replace('-', "_"))
@@ -255,22 +240,26 @@ fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>)
 
 async fn upload<S: Store>(
     State(state): Shared<S>,
+    principal: Principal,
     Path(tenant): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
     request: Request,
 ) -> Result<Response, Problem> {
     let headers = request.headers().clone();
-    let scope = scope(&headers);
+    let cap = principal.authorize(Action::EditTenant)?;
+    let scope = cap.scope().clone();
     let repo = repository(&state)?;
     let tenant = visible_tenant(&state, &scope, &tenant).await?;
     refuse_oversized(&state, &headers)?;
     let mut params: HashMap<String, Vec<String>> = HashMap::new();
     for (k, v) in query {
-        params.entry(k).or_default().push(v);
+        if k != crate::auth::CSRF_FIELD {
+            params.entry(k).or_default().push(v);
+        }
     }
     header_params(&headers, &mut params);
-    let who = uploader(&headers);
-    let actor = Actor(format!("user:{who}"));
+    let who = principal.user.id.to_string();
+    let actor = cap.actor().clone();
     let is_multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -383,10 +372,11 @@ async fn list<S: Store>(
     State(state): Shared<S>,
     Path(tenant): Path<String>,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
+    principal: Principal,
 ) -> Result<Json<Value>, Problem> {
-    let scope = scope(&headers);
-    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    let cap = principal.authorize(Action::ReadTenant)?;
+    let scope = cap.scope();
+    let tenant = visible_tenant(&state, scope, &tenant).await?;
     let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = int_param(&params, "offset", 0, i64::MAX)?;
     let kind = params
@@ -418,7 +408,7 @@ async fn list<S: Store>(
         limit: Some(limit),
         offset,
     };
-    let page = state.store.list_evidence(&scope, &query).await?;
+    let page = state.store.list_evidence(scope, &query).await?;
     let items: Vec<Value> = page.items.iter().map(record_json).collect();
     Ok(Json(
         json!({ "items": items, "total": page.total, "limit": limit, "offset": offset }),
@@ -428,17 +418,18 @@ async fn list<S: Store>(
 async fn show<S: Store>(
     State(state): Shared<S>,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    principal: Principal,
 ) -> Result<Json<Value>, Problem> {
-    let scope = scope(&headers);
-    let tenant = visible_tenant(&state, &scope, &tenant).await?;
+    let cap = principal.authorize(Action::ReadTenant)?;
+    let scope = cap.scope();
+    let tenant = visible_tenant(&state, scope, &tenant).await?;
     let id = EvidenceId::new(id);
     let record = state
         .store
-        .get_evidence(&scope, &tenant, &id)
+        .get_evidence(scope, &tenant, &id)
         .await?
         .ok_or_else(no_evidence)?;
-    let versions = state.store.evidence_versions(&scope, &tenant, &id).await?;
+    let versions = state.store.evidence_versions(scope, &tenant, &id).await?;
     let superseded_by = versions
         .iter()
         .find(|v| v.supersedes.as_ref() == Some(&record.id))
@@ -453,14 +444,14 @@ async fn show<S: Store>(
 async fn download<S: Store>(
     State(state): Shared<S>,
     Path((tenant, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    principal: Principal,
 ) -> Result<Response, Problem> {
-    let scope = scope(&headers);
+    let cap = principal.authorize(Action::ReadTenant)?;
+    let scope = cap.scope();
     let repo = repository(&state)?;
-    let tenant = visible_tenant(&state, &scope, &tenant).await?;
-    let actor = Actor(format!("user:{}", uploader(&headers)));
+    let tenant = visible_tenant(&state, scope, &tenant).await?;
     let (record, stream) = repo
-        .download(&scope, &actor, &tenant, &EvidenceId::new(id))
+        .download(scope, cap.actor(), &tenant, &EvidenceId::new(id))
         .await
         .map_err(evidence_problem)?;
     let disposition = match &record.file_name {

@@ -5,7 +5,9 @@
 //! caller's [`assure_store::TenantScope`]; no SQL lives here.
 
 mod api;
+pub mod auth;
 mod evidence;
+mod hardening;
 pub mod pages;
 mod problem;
 
@@ -15,13 +17,20 @@ use std::time::Duration;
 
 use assure_store::Store;
 use axum::Router;
+use axum::http::HeaderName;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::pages::issue_token;
+pub use auth::{AuthSettings, Authorized, Credential, LANDING, Principal, SessionCaller, scope_of};
+pub use hardening::CSP;
 pub use problem::Problem;
 
 /// What every handler can reach.
@@ -30,23 +39,33 @@ pub struct AppState<S> {
     pub store: S,
     /// The evidence repository, when an evidence store is configured.
     pub evidence: Option<assure_evidence::Repository<S>>,
+    /// How logins, sessions, cookies and metrics behave.
+    pub auth: AuthSettings,
+    metrics: hardening::Metrics,
     ready: AtomicBool,
 }
 
 impl<S> AppState<S> {
     pub fn new(store: S) -> Arc<Self> {
-        Arc::new(Self {
-            store,
-            evidence: None,
-            ready: AtomicBool::new(false),
-        })
+        Self::configured(store, None, AuthSettings::default())
     }
 
     /// State with an evidence repository (which shares the store).
     pub fn with_evidence(store: S, evidence: assure_evidence::Repository<S>) -> Arc<Self> {
+        Self::configured(store, Some(evidence), AuthSettings::default())
+    }
+
+    /// State with every part chosen.
+    pub fn configured(
+        store: S,
+        evidence: Option<assure_evidence::Repository<S>>,
+        auth: AuthSettings,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
-            evidence: Some(evidence),
+            evidence,
+            auth,
+            metrics: hardening::Metrics::default(),
             ready: AtomicBool::new(false),
         })
     }
@@ -60,12 +79,20 @@ impl<S> AppState<S> {
 /// The whole application router. Small requests get a 1 MiB body limit and a 30 s timeout; evidence
 /// uploads and downloads stream for as long as they take, bounded by the evidence size limit.
 ///
-/// Pages find who is looking in the [`pages::Viewer`] request extension. On this branch no login exists
-/// yet, so [`pages::viewer::open_access`] fills it with the API's provider-wide stance when no outer
-/// layer has; the authentication merge replaces that layer with the session's principal.
+/// Every route passes [`auth::authenticate`] (anonymous callers reach only `/healthz`, `/readyz`,
+/// `/metrics` with its own rule, the login pages and `/static/`), is counted in the metrics under its
+/// route template, and answers with the security headers and an `x-request-id`.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
     let small = api::routes::<S>()
         .merge(evidence::routes::<S>())
+        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ));
+    // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
+    let sign_in = auth::pages::routes::<S>()
+        .merge(auth::oidc::routes::<S>())
         .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -78,16 +105,59 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
             Duration::from_secs(30),
         ))
         .merge(pages::streaming_routes::<S>())
-        .route_layer(axum::middleware::from_fn(pages::viewer::open_access));
+        .route_layer(axum::middleware::from_fn(pages::viewer::from_session))
+        .merge(sign_in);
+    let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
+        .route("/metrics", get(hardening::metrics::<S>))
         .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
         .merge(pages)
         .merge(pages::assets::routes())
-        .with_state(state)
-        .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(from_fn_with_state(state.clone(), auth::authenticate::<S>))
+        .layer(from_fn_with_state(
+            state.clone(),
+            hardening::record_metrics::<S>,
+        ))
+        .with_state(state.clone())
+        .layer(from_fn_with_state(state, hardening::security_headers::<S>))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &axum::http::Request<_>| {
+                            let id = req
+                                .headers()
+                                .get("x-request-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!(
+                                "request",
+                                method = %req.method(),
+                                path = %req.uri().path(),
+                                request_id = %id,
+                                user = tracing::field::Empty,
+                                tenant = tracing::field::Empty,
+                            )
+                        })
+                        .on_response(
+                            |res: &axum::http::Response<_>,
+                             latency: Duration,
+                             _span: &tracing::Span| {
+                                tracing::info!(
+                                    target: "assure_server::access",
+                                    status = res.status().as_u16(),
+                                    latency_ms = latency.as_secs_f64() * 1000.0,
+                                    "answered"
+                                );
+                            },
+                        ),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::new()),
+        )
 }
 
 async fn readyz<S: Store>(
@@ -103,11 +173,15 @@ async fn readyz<S: Store>(
     }
 }
 
-/// Serves `router` on `listener` until ctrl-c or SIGTERM.
+/// Serves `router` on `listener` until ctrl-c or SIGTERM. The peer address reaches handlers (the
+/// metrics route serves loopback without a token).
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

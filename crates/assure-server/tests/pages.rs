@@ -36,6 +36,7 @@ struct Demo {
 
 fn provider() -> Viewer {
     Viewer {
+        user: "pat@contour.example".into(),
         name: "Pat Provider".into(),
         role: Role::ProviderSecurityLead,
         tenant: None,
@@ -46,6 +47,7 @@ fn provider() -> Viewer {
 
 fn customer(role: Role) -> Viewer {
     Viewer {
+        user: "casey@northbank.example".into(),
         name: "Casey Customer".into(),
         role,
         tenant: Some(HOME.into()),

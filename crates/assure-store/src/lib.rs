@@ -44,8 +44,11 @@ pub use sqlite::SqliteStore;
 pub enum TenantScope {
     /// Provider roles, oversight and Assure itself: every tenant.
     AllTenants,
-    /// A customer role, or an assessor working for one tenant: only that tenant.
+    /// A customer role: only that tenant.
     Tenant(TenantId),
+    /// A set of tenants, possibly empty: an assessor's, one per engagement assigned to them (none until
+    /// engagements exist, so an assessor sees the catalogue and no tenant).
+    Tenants(std::collections::BTreeSet<TenantId>),
 }
 
 impl TenantScope {
@@ -53,14 +56,23 @@ impl TenantScope {
         match self {
             Self::AllTenants => true,
             Self::Tenant(t) => t == tenant,
+            Self::Tenants(set) => set.contains(tenant),
         }
     }
 
     pub fn admits_chain(&self, chain: &ChainId) -> bool {
         match (self, chain) {
             (Self::AllTenants, _) => true,
-            (Self::Tenant(t), ChainId::Tenant(c)) => t == c,
-            (Self::Tenant(_), ChainId::Provider) => false,
+            (_, ChainId::Tenant(c)) => self.admits(c),
+            (_, ChainId::Provider) => false,
+        }
+    }
+
+    /// The one tenant SQL can filter on directly, `None` for every tenant (a set is filtered after).
+    pub(crate) fn single(&self) -> Option<String> {
+        match self {
+            Self::AllTenants | Self::Tenants(_) => None,
+            Self::Tenant(t) => Some(t.to_string()),
         }
     }
 }
@@ -324,6 +336,229 @@ pub trait Store: Clone + Send + Sync + 'static {
         tenant: &TenantId,
         id: &EvidenceId,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// One user, whatever its state; `None` when no such user exists.
+    fn get_user(&self, id: &UserId) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Creates a user (validated by the caller) with an optional Argon2id password hash; `Conflict` when
+    /// the ID is taken.
+    fn create_user(
+        &self,
+        actor: &Actor,
+        user: &User,
+        password_hash: Option<&str>,
+        must_change_password: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Disables (ending every session) or re-enables a user; `NotFound` for an unknown user.
+    fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        disabled: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// What logging in needs to know about a user; `None` when no such user exists.
+    fn user_credentials(
+        &self,
+        id: &UserId,
+    ) -> impl Future<Output = Result<Option<UserCredentials>>> + Send;
+    /// Counts a failed login (password or second factor) at `at`; at `policy.max_failures` the account
+    /// locks until `at + policy.lock_for` and the count starts again. Counted in the database, so every
+    /// server node sees the same count.
+    fn record_login_failure(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        at: OffsetDateTime,
+        policy: &LockoutPolicy,
+    ) -> impl Future<Output = Result<FailureOutcome>> + Send;
+    /// Replaces a user's password hash; `must_change` forces a change at the next login.
+    fn set_password(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        password_hash: &str,
+        must_change: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Enrols a TOTP secret (base32) with the hashes of fresh recovery codes, replacing any before; `None`
+    /// removes the second factor, its recovery codes and every session of the user (a reset).
+    fn set_totp(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        secret: Option<&str>,
+        recovery_code_hashes: &[String],
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Spends a recovery code: true when it was the user's and unused, and now is used.
+    fn use_recovery_code(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        code_hash: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Starts a session after a correct password (or an OpenID Connect login); clears the failure count.
+    fn create_session(
+        &self,
+        actor: &Actor,
+        session: &NewSession,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The live session with this id hash at `at`: not expired, its user not disabled.
+    fn session(
+        &self,
+        id_hash: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<Session>>> + Send;
+    /// Records that a session was used at `at` (bookkeeping, not audited).
+    fn touch_session(
+        &self,
+        id_hash: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Marks a session's second factor passed. With a TOTP `step`, only when the step is later than the
+    /// last one the user spent, so a code works once; false when it was refused.
+    fn pass_mfa(
+        &self,
+        actor: &Actor,
+        id_hash: &str,
+        totp_step: Option<i64>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Ends a session (logout).
+    fn end_session(&self, actor: &Actor, id_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a new API token (only its hash).
+    fn create_api_token(
+        &self,
+        actor: &Actor,
+        token: &NewApiToken,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// API tokens, newest first: one user's, or everyone's for `None`.
+    fn list_api_tokens(
+        &self,
+        user: Option<&UserId>,
+    ) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
+    /// Revokes a token at `at`; with `user`, only that user's. `NotFound` otherwise.
+    fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        user: Option<&UserId>,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The token with this hash when it is usable at `at` (not revoked, not expired, its user enabled),
+    /// with its user.
+    fn api_token(
+        &self,
+        token_hash: &str,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<(ApiToken, User)>>> + Send;
+    /// Whether a tenant asks every one of its users for a second factor.
+    fn tenant_requires_mfa(&self, tenant: &TenantId) -> impl Future<Output = Result<bool>> + Send;
+    /// Sets a tenant's second-factor policy; `NotFound` when the scope does not admit the tenant.
+    fn set_tenant_requires_mfa(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        require: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A user with what logging in needs. `Debug` leaves the secrets out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserCredentials {
+    pub user: User,
+    /// Argon2id PHC string; `None` for a user who can only log in through OpenID Connect.
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    /// The TOTP secret in base32, when the user enrolled a second factor.
+    pub totp_secret: Option<String>,
+    pub failed_logins: i64,
+    pub locked_until: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for UserCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserCredentials")
+            .field("user", &self.user)
+            .field("must_change_password", &self.must_change_password)
+            .field("mfa_enrolled", &self.totp_secret.is_some())
+            .field("failed_logins", &self.failed_logins)
+            .field("locked_until", &self.locked_until)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many failed logins lock an account, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    pub max_failures: i64,
+    pub lock_for: time::Duration,
+}
+
+/// What a failed login did to the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// Counted; this many failures in a row now.
+    Counted(i64),
+    /// The account is locked until this instant.
+    Locked(OffsetDateTime),
+}
+
+/// A session to start; the id itself is never stored, only its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub user: UserId,
+    pub at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    /// False while the second factor is still due.
+    pub mfa_passed: bool,
+    /// The session's CSRF token, required on every state-changing request made with the cookie.
+    pub csrf_token: String,
+}
+
+/// A live session with its user.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub user: User,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub mfa_passed: bool,
+    pub csrf_token: String,
+    pub must_change_password: bool,
+    pub mfa_enrolled: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user.id)
+            .field("expires_at", &self.expires_at)
+            .field("mfa_passed", &self.mfa_passed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An API token to store: only the hash of its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub id: String,
+    pub user: UserId,
+    pub name: String,
+    pub token_hash: String,
+    pub at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// An API token as listed (never its text or hash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub user: UserId,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// A tenant's evidence data key as stored.

@@ -16,15 +16,16 @@ use assure_domain::tenant::{
     AssessorFirm, AssuranceTier, Contact, ProcessingRole, ServiceUse, Tenant,
 };
 use assure_domain::user::{Affiliation, Role, User};
-use assure_domain::{ControlId, FrameworkId, ServiceId, TenantId};
+use assure_domain::{ControlId, FrameworkId, ServiceId, TenantId, UserId};
 use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{DIALECT, Db};
 use crate::objects::Audited;
 use crate::{
-    Actor, Backend, BlobEntry, ChainHead, ControlQuery, ControlSort, DataKeyState, EvidenceQuery,
-    ImportSummary, MappingFilter, NewEvidence, Page, Result, StoreError, TenantScope,
+    Actor, ApiToken, Backend, BlobEntry, ChainHead, ControlQuery, ControlSort, DataKeyState,
+    EvidenceQuery, FailureOutcome, ImportSummary, LockoutPolicy, MappingFilter, NewApiToken,
+    NewEvidence, NewSession, Page, Result, Session, StoreError, TenantScope, UserCredentials,
 };
 use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
@@ -303,10 +304,7 @@ const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
 
 impl SqlStore {
     async fn tenant_rows(&self, scope: &TenantScope, id: Option<&TenantId>) -> Result<Vec<Tenant>> {
-        let scoped = match scope {
-            TenantScope::AllTenants => None,
-            TenantScope::Tenant(t) => Some(t.to_string()),
-        };
+        let scoped = scope.single();
         let rows = sqlx::query(
             "SELECT * FROM tenants WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR id = $2) ORDER BY id",
         )
@@ -335,6 +333,10 @@ impl SqlStore {
                 });
         }
         rows.iter()
+            .filter(|row| {
+                row.try_get::<String, _>("id")
+                    .is_ok_and(|id| scope.admits(&id.into()))
+            })
             .map(|row| {
                 let id: String = row.try_get("id")?;
                 let nda: Option<String> = row.try_get("nda_signed")?;
@@ -588,6 +590,49 @@ impl SqlStore {
         }
         Ok(())
     }
+}
+
+/// The audit event of a change to a user's credentials or sessions. Credentials are not an audited
+/// object with a state digest (their state is secret), so the event names the action only, in the chain
+/// of the user's tenant or the provider's.
+fn credential_event(actor: &Actor, user: &User, action: &str) -> AuditEvent {
+    AuditEvent {
+        actor: actor.0.clone(),
+        tenant: user.tenant().cloned(),
+        action: action.to_owned(),
+        object_kind: "user-credential".to_owned(),
+        object_id: user.id.to_string(),
+        state_digest: None,
+    }
+}
+
+/// The user `id` inside a write transaction, or `NotFound`.
+async fn user_in(tx: &mut Tx, id: &UserId) -> Result<User> {
+    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+    user_from_row(&row)
+}
+
+fn api_token_from_row(row: &DbRow) -> Result<ApiToken> {
+    let instant = |name: &str| -> Result<Option<OffsetDateTime>> {
+        row.try_get::<Option<String>, _>(name)?
+            .map(|t| parse_instant("api token instant", &t))
+            .transpose()
+    };
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        user: row.try_get::<String, _>("user_id")?.into(),
+        name: row.try_get("name")?,
+        created_at: parse_instant(
+            "api token created_at",
+            &row.try_get::<String, _>("created_at")?,
+        )?,
+        expires_at: instant("expires_at")?,
+        revoked_at: instant("revoked_at")?,
+    })
 }
 
 impl crate::Store for SqlStore {
@@ -1165,8 +1210,19 @@ impl crate::Store for SqlStore {
                     .fetch_all(&self.pool)
                     .await?
             }
+            TenantScope::Tenants(_) => {
+                sqlx::query("SELECT * FROM users WHERE tenant_id IS NOT NULL ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
-        rows.iter().map(user_from_row).collect()
+        let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+        Ok(users
+            .into_iter()
+            .filter(|u| {
+                u.tenant().is_some_and(|t| scope.admits(t)) || *scope == TenantScope::AllTenants
+            })
+            .collect())
     }
 
     async fn audit_chains(&self, scope: &TenantScope) -> Result<Vec<ChainHead>> {
@@ -1514,10 +1570,7 @@ impl crate::Store for SqlStore {
     }
 
     async fn evidence_blobs(&self, scope: &TenantScope) -> Result<Vec<BlobEntry>> {
-        let scoped = match scope {
-            TenantScope::AllTenants => None,
-            TenantScope::Tenant(t) => Some(t.to_string()),
-        };
+        let scoped = scope.single();
         let rows = sqlx::query(
             "SELECT b.tenant_id, b.digest, b.size, k.destroyed_at FROM evidence_blobs b \
              LEFT JOIN evidence_keys k ON k.tenant_id = b.tenant_id \
@@ -1538,6 +1591,7 @@ impl crate::Store for SqlStore {
                     tombstone: r.try_get::<Option<String>, _>("destroyed_at")?.is_some(),
                 })
             })
+            .filter(|b: &Result<BlobEntry>| b.as_ref().map_or(true, |b| scope.admits(&b.tenant)))
             .collect()
     }
 
@@ -1562,6 +1616,569 @@ impl crate::Store for SqlStore {
             "evidence-download",
             id.as_str(),
         );
+        audit.append(&mut tx, event).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_user(&self, id: &UserId) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn create_user(
+        &self,
+        actor: &Actor,
+        user: &User,
+        password_hash: Option<&str>,
+        must_change_password: bool,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let exists = sqlx::query("SELECT id FROM users WHERE id = $1")
+            .bind(user.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "user {} already exists",
+                user.id
+            )));
+        }
+        let (tenant, firm) = match &user.affiliation {
+            Affiliation::Provider => (None, None),
+            Affiliation::Tenant(t) => (Some(t.as_str()), None),
+            Affiliation::AssessorFirm(f) => (None, Some(f.as_str())),
+        };
+        if let Some(t) = tenant
+            && sqlx::query("SELECT id FROM tenants WHERE id = $1")
+                .bind(t)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none()
+        {
+            return Err(StoreError::NotFound(format!("tenant {t}")));
+        }
+        if let Some(f) = firm
+            && sqlx::query("SELECT id FROM assessor_firms WHERE id = $1")
+                .bind(f)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none()
+        {
+            return Err(StoreError::NotFound(format!("assessor firm {f}")));
+        }
+        let mut audit = AuditWriter::new(actor);
+        sqlx::query(
+            "INSERT INTO users (id, name, role, tenant_id, firm_id, disabled, created_at, password_hash, \
+             must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(user.id.as_str())
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(tenant)
+        .bind(firm)
+        .bind(user.disabled)
+        .bind(assure_domain::audit::format_instant(audit.at))
+        .bind(password_hash)
+        .bind(must_change_password)
+        .execute(&mut *tx)
+        .await?;
+        audit.record(&mut tx, user, "create").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_user_disabled(&self, actor: &Actor, id: &UserId, disabled: bool) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(disabled)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let user = user_from_row(&row)?;
+        let mut audit = AuditWriter::new(actor);
+        let verb = if disabled { "disable" } else { "enable" };
+        audit.record(&mut tx, &user, verb).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_credentials(&self, id: &UserId) -> Result<Option<UserCredentials>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(UserCredentials {
+            user: user_from_row(&row)?,
+            password_hash: row.try_get("password_hash")?,
+            must_change_password: row.try_get("must_change_password")?,
+            totp_secret: row.try_get("totp_secret")?,
+            failed_logins: row.try_get("failed_logins")?,
+            locked_until: row
+                .try_get::<Option<String>, _>("locked_until")?
+                .map(|t| parse_instant("user locked_until", &t))
+                .transpose()?,
+        }))
+    }
+
+    async fn record_login_failure(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        at: OffsetDateTime,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM users WHERE id = $1{}",
+            DIALECT.for_update
+        )))
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
+        let user = user_from_row(&row)?;
+        let failures = row.try_get::<i64, _>("failed_logins")? + 1;
+        let outcome = if failures >= policy.max_failures {
+            let until = at + policy.lock_for;
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+                .bind(assure_domain::audit::format_instant(until))
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            FailureOutcome::Locked(stored_instant(until)?)
+        } else {
+            sqlx::query("UPDATE users SET failed_logins = $1 WHERE id = $2")
+                .bind(failures)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            FailureOutcome::Counted(failures)
+        };
+        let action = match outcome {
+            FailureOutcome::Counted(_) => "login.failure",
+            FailureOutcome::Locked(_) => "login.lock",
+        };
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, action))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, id).await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
+             locked_until = NULL WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(must_change)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let action = if must_change {
+            "user.password-reset"
+        } else {
+            "user.password-change"
+        };
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, action))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_totp(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        secret: Option<&str>,
+        recovery_code_hashes: &[String],
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, id).await?;
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
+            .bind(secret)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_code_hashes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2) \
+                 ON CONFLICT (user_id, code_hash) DO NOTHING",
+            )
+            .bind(id.as_str())
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if secret.is_none() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = if secret.is_some() {
+            "user.mfa-enrol"
+        } else {
+            "user.mfa-reset"
+        };
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, action))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn use_recovery_code(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        code_hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, id).await?;
+        let spent = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(assure_domain::audit::format_instant(at))
+        .bind(id.as_str())
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if spent == 0 {
+            return Ok(false);
+        }
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(
+                &mut tx,
+                credential_event(actor, &user, "user.recovery-code-use"),
+            )
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn create_session(&self, actor: &Actor, session: &NewSession) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, &session.user).await?;
+        let at = assure_domain::audit::format_instant(session.at);
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, mfa_passed, csrf_token) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6)",
+        )
+        .bind(&session.id_hash)
+        .bind(session.user.as_str())
+        .bind(&at)
+        .bind(assure_domain::audit::format_instant(session.expires_at))
+        .bind(session.mfa_passed)
+        .bind(&session.csrf_token)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(session.user.as_str())
+            .execute(&mut *tx)
+            .await?;
+        // Expired sessions of this user go when a new one starts, so the table does not grow forever.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+            .bind(session.user.as_str())
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, "session.create"))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str, at: OffsetDateTime) -> Result<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, s.mfa_passed, s.csrf_token, \
+             u.id, u.name, u.role, u.tenant_id, u.firm_id, u.disabled, u.must_change_password, u.totp_secret \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+        )
+        .bind(id_hash)
+        .bind(assure_domain::audit::format_instant(at))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let instant = |name: &str| -> Result<OffsetDateTime> {
+            parse_instant("session instant", &row.try_get::<String, _>(name)?)
+        };
+        Ok(Some(Session {
+            id_hash: row.try_get("id_hash")?,
+            user: user_from_row(&row)?,
+            created_at: instant("created_at")?,
+            last_seen_at: instant("last_seen_at")?,
+            expires_at: instant("expires_at")?,
+            mfa_passed: row.try_get("mfa_passed")?,
+            csrf_token: row.try_get("csrf_token")?,
+            must_change_password: row.try_get("must_change_password")?,
+            mfa_enrolled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
+        }))
+    }
+
+    async fn touch_session(&self, id_hash: &str, at: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(assure_domain::audit::format_instant(at))
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn pass_mfa(&self, actor: &Actor, id_hash: &str, totp_step: Option<i64>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let Some(row) = sqlx::query("SELECT user_id FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let user_id: UserId = row.try_get::<String, _>("user_id")?.into();
+        let user = user_in(&mut tx, &user_id).await?;
+        if let Some(step) = totp_step {
+            let fresh = sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(user_id.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if fresh == 0 {
+                return Ok(false);
+            }
+        }
+        sqlx::query("UPDATE sessions SET mfa_passed = TRUE WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, "session.mfa-pass"))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn end_session(&self, actor: &Actor, id_hash: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let Some(row) = sqlx::query("SELECT user_id FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(());
+        };
+        let user = user_in(&mut tx, &row.try_get::<String, _>("user_id")?.into()).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, "session.end"))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_api_token(&self, actor: &Actor, token: &NewApiToken) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, &token.user).await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&token.id)
+        .bind(token.user.as_str())
+        .bind(&token.name)
+        .bind(&token.token_hash)
+        .bind(assure_domain::audit::format_instant(token.at))
+        .bind(token.expires_at.map(assure_domain::audit::format_instant))
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = AuditWriter::new(actor);
+        let mut event = credential_event(actor, &user, "api-token.create");
+        event.object_kind = "api-token".to_owned();
+        event.object_id = token.id.clone();
+        audit.append(&mut tx, event).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_api_tokens(&self, user: Option<&UserId>) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT * FROM api_tokens WHERE ($1 IS NULL OR user_id = $1) ORDER BY created_at DESC, id",
+        )
+        .bind(user.map(UserId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(api_token_from_row).collect()
+    }
+
+    async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        user: Option<&UserId>,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT user_id FROM api_tokens WHERE id = $1 AND ($2 IS NULL OR user_id = $2)",
+        )
+        .bind(id)
+        .bind(user.map(UserId::as_str))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+        let owner = user_in(&mut tx, &row.try_get::<String, _>("user_id")?.into()).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+            .bind(assure_domain::audit::format_instant(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let mut audit = AuditWriter::new(actor);
+        let mut event = credential_event(actor, &owner, "api-token.revoke");
+        event.object_kind = "api-token".to_owned();
+        event.object_id = id.to_owned();
+        audit.append(&mut tx, event).await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn api_token(
+        &self,
+        token_hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<(ApiToken, User)>> {
+        let row = sqlx::query(
+            "SELECT t.id AS token_id, t.user_id, t.name AS token_name, t.created_at AS token_created_at, \
+             t.expires_at, t.revoked_at, u.id, u.name, u.role, u.tenant_id, u.firm_id, u.disabled \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             AND u.disabled = FALSE",
+        )
+        .bind(token_hash)
+        .bind(assure_domain::audit::format_instant(at))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let token = ApiToken {
+            id: row.try_get("token_id")?,
+            user: row.try_get::<String, _>("user_id")?.into(),
+            name: row.try_get("token_name")?,
+            created_at: parse_instant(
+                "token created_at",
+                &row.try_get::<String, _>("token_created_at")?,
+            )?,
+            expires_at: row
+                .try_get::<Option<String>, _>("expires_at")?
+                .map(|t| parse_instant("token expires_at", &t))
+                .transpose()?,
+            revoked_at: None,
+        };
+        Ok(Some((token, user_from_row(&row)?)))
+    }
+
+    async fn tenant_requires_mfa(&self, tenant: &TenantId) -> Result<bool> {
+        let row = sqlx::query("SELECT require_mfa FROM tenant_security WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("require_mfa")?,
+            None => false,
+        })
+    }
+
+    async fn set_tenant_requires_mfa(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        tenant: &TenantId,
+        require: bool,
+    ) -> Result<()> {
+        if !self.visible_tenant(scope, tenant).await? {
+            return Err(StoreError::NotFound(format!("tenant {tenant}")));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO tenant_security (tenant_id, require_mfa) VALUES ($1, $2) \
+             ON CONFLICT (tenant_id) DO UPDATE SET require_mfa = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(require)
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = AuditWriter::new(actor);
+        let action = if require {
+            "tenant-security.require-mfa"
+        } else {
+            "tenant-security.allow-password-only"
+        };
+        let event = evidence_event(actor, tenant, action, "tenant-security", tenant.as_str());
         audit.append(&mut tx, event).await?;
         audit.finish(&mut tx).await?;
         tx.commit().await?;

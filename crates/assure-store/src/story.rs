@@ -677,6 +677,7 @@ pub async fn run_story<S: Store>(
     )?;
 
     evidence_story(&mut s, store, &actor, &mine, &theirs).await?;
+    auth_story(&mut s, store, &actor, &mine, &theirs).await?;
 
     Ok(s.covered)
 }
@@ -938,6 +939,539 @@ async fn evidence_story<S: Store>(
         "destroy_evidence_data_key",
         kept.total == 1,
         "records outlive the key",
+    )?;
+    Ok(())
+}
+
+/// Authentication: users and credentials, lock-out, sessions and their second factor, recovery codes,
+/// API tokens, the tenant MFA policy, and an audit trail that still verifies afterwards.
+async fn auth_story<S: Store>(
+    s: &mut Story,
+    store: &S,
+    actor: &Actor,
+    mine: &assure_domain::TenantId,
+    theirs: &assure_domain::TenantId,
+) -> Result<(), StoryFailure> {
+    use assure_domain::user::{Affiliation, Role, User};
+
+    use crate::{FailureOutcome, LockoutPolicy, NewApiToken, NewSession};
+
+    let t0 = time::macros::datetime!(2030-01-01 09:00:00.000 UTC);
+    let second = time::Duration::seconds(1);
+
+    s.step("get_user");
+    check(
+        "get_user",
+        store
+            .get_user(&"nobody@nowhere.example".into())
+            .await
+            .map_err(db("get_user"))?
+            .is_none(),
+        "an unknown user is None",
+    )?;
+
+    s.step("create_user");
+    let ops = User {
+        id: "ops@story.example".into(),
+        name: "Olga Ops".into(),
+        role: Role::ProviderSecurityLead,
+        affiliation: Affiliation::Provider,
+        disabled: false,
+    };
+    store
+        .create_user(actor, &ops, Some("hash-1"), true)
+        .await
+        .map_err(db("create_user"))?;
+    check(
+        "create_user",
+        matches!(
+            store.create_user(actor, &ops, None, false).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a taken ID is a conflict",
+    )?;
+    let customer = User {
+        id: "cleo@story.example".into(),
+        name: "Cleo Customer".into(),
+        role: Role::CustomerViewer,
+        affiliation: Affiliation::Tenant(mine.clone()),
+        disabled: false,
+    };
+    store
+        .create_user(actor, &customer, None, false)
+        .await
+        .map_err(db("create_user"))?;
+    let stray = User {
+        id: "stray@story.example".into(),
+        affiliation: Affiliation::Tenant("no-such-tenant".into()),
+        ..customer.clone()
+    };
+    check(
+        "create_user",
+        matches!(
+            store.create_user(actor, &stray, None, false).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "a user of an unknown tenant is refused",
+    )?;
+    check(
+        "get_user",
+        store.get_user(&ops.id).await.map_err(db("get_user"))? == Some(ops.clone()),
+        "a created user reads back",
+    )?;
+
+    s.step("user_credentials");
+    let creds = store
+        .user_credentials(&ops.id)
+        .await
+        .map_err(db("user_credentials"))?;
+    check(
+        "user_credentials",
+        creds.as_ref().is_some_and(|c| {
+            c.password_hash.as_deref() == Some("hash-1")
+                && c.must_change_password
+                && c.totp_secret.is_none()
+                && c.failed_logins == 0
+        }),
+        format!("credentials as created: {creds:?}"),
+    )?;
+
+    s.step("record_login_failure");
+    let policy = LockoutPolicy {
+        max_failures: 3,
+        lock_for: time::Duration::minutes(15),
+    };
+    let mut outcomes = Vec::new();
+    for i in 0..3 {
+        outcomes.push(
+            store
+                .record_login_failure(actor, &ops.id, t0 + second * i, &policy)
+                .await
+                .map_err(db("record_login_failure"))?,
+        );
+    }
+    let until = t0 + second * 2 + time::Duration::minutes(15);
+    check(
+        "record_login_failure",
+        outcomes
+            == vec![
+                FailureOutcome::Counted(1),
+                FailureOutcome::Counted(2),
+                FailureOutcome::Locked(until),
+            ],
+        format!("the third failure locks for 15 minutes: {outcomes:?}"),
+    )?;
+    let locked = store
+        .user_credentials(&ops.id)
+        .await
+        .map_err(db("user_credentials"))?;
+    check(
+        "record_login_failure",
+        locked
+            .as_ref()
+            .is_some_and(|c| c.locked_until == Some(until) && c.failed_logins == 0),
+        format!("the lock-out is stored: {locked:?}"),
+    )?;
+
+    s.step("create_session");
+    let session = NewSession {
+        id_hash: "session-hash-1".into(),
+        user: ops.id.clone(),
+        at: t0,
+        expires_at: t0 + time::Duration::hours(12),
+        mfa_passed: false,
+        csrf_token: "csrf-1".into(),
+    };
+    store
+        .create_session(actor, &session)
+        .await
+        .map_err(db("create_session"))?;
+    let cleared = store
+        .user_credentials(&ops.id)
+        .await
+        .map_err(db("user_credentials"))?;
+    check(
+        "create_session",
+        cleared
+            .as_ref()
+            .is_some_and(|c| c.locked_until.is_none() && c.failed_logins == 0),
+        "a login clears the failure count",
+    )?;
+
+    s.step("session");
+    let live = store
+        .session("session-hash-1", t0 + second)
+        .await
+        .map_err(db("session"))?;
+    check(
+        "session",
+        live.as_ref().is_some_and(|l| {
+            l.user.id == ops.id
+                && !l.mfa_passed
+                && l.csrf_token == "csrf-1"
+                && l.must_change_password
+                && !l.mfa_enrolled
+        }),
+        format!("the session reads back: {live:?}"),
+    )?;
+    check(
+        "session",
+        store
+            .session("session-hash-1", t0 + time::Duration::hours(12))
+            .await
+            .map_err(db("session"))?
+            .is_none(),
+        "an expired session is gone",
+    )?;
+    check(
+        "session",
+        store
+            .session("other-hash", t0)
+            .await
+            .map_err(db("session"))?
+            .is_none(),
+        "an unknown session is None",
+    )?;
+
+    s.step("touch_session");
+    store
+        .touch_session("session-hash-1", t0 + second * 30)
+        .await
+        .map_err(db("touch_session"))?;
+    let touched = store
+        .session("session-hash-1", t0 + second * 31)
+        .await
+        .map_err(db("session"))?;
+    check(
+        "touch_session",
+        touched.is_some_and(|t| t.last_seen_at == t0 + second * 30),
+        "last seen moves",
+    )?;
+
+    s.step("set_totp");
+    store
+        .set_totp(
+            actor,
+            &ops.id,
+            Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+            &["code-a".to_owned(), "code-b".to_owned()],
+        )
+        .await
+        .map_err(db("set_totp"))?;
+    check(
+        "set_totp",
+        store
+            .user_credentials(&ops.id)
+            .await
+            .map_err(db("user_credentials"))?
+            .is_some_and(|c| c.totp_secret.as_deref() == Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")),
+        "the secret is stored",
+    )?;
+
+    s.step("pass_mfa");
+    let first = store
+        .pass_mfa(actor, "session-hash-1", Some(100))
+        .await
+        .map_err(db("pass_mfa"))?;
+    let replay = store
+        .pass_mfa(actor, "session-hash-1", Some(100))
+        .await
+        .map_err(db("pass_mfa"))?;
+    let older = store
+        .pass_mfa(actor, "session-hash-1", Some(99))
+        .await
+        .map_err(db("pass_mfa"))?;
+    check(
+        "pass_mfa",
+        first && !replay && !older,
+        "a TOTP step is accepted once, and never an earlier one",
+    )?;
+    check(
+        "pass_mfa",
+        store
+            .session("session-hash-1", t0 + second)
+            .await
+            .map_err(db("session"))?
+            .is_some_and(|l| l.mfa_passed && l.mfa_enrolled),
+        "the session has passed its second factor",
+    )?;
+
+    s.step("use_recovery_code");
+    let spent = store
+        .use_recovery_code(actor, &ops.id, "code-a", t0)
+        .await
+        .map_err(db("use_recovery_code"))?;
+    let again = store
+        .use_recovery_code(actor, &ops.id, "code-a", t0)
+        .await
+        .map_err(db("use_recovery_code"))?;
+    let foreign = store
+        .use_recovery_code(actor, &customer.id, "code-b", t0)
+        .await
+        .map_err(db("use_recovery_code"))?;
+    check(
+        "use_recovery_code",
+        spent && !again && !foreign,
+        "a recovery code works once, and only for its user",
+    )?;
+
+    s.step("set_password");
+    store
+        .set_password(actor, &ops.id, "hash-2", false)
+        .await
+        .map_err(db("set_password"))?;
+    check(
+        "set_password",
+        store
+            .user_credentials(&ops.id)
+            .await
+            .map_err(db("user_credentials"))?
+            .is_some_and(|c| {
+                c.password_hash.as_deref() == Some("hash-2") && !c.must_change_password
+            }),
+        "the new hash is stored and the change no longer due",
+    )?;
+
+    s.step("create_api_token");
+    let token = NewApiToken {
+        id: "tok-1".into(),
+        user: ops.id.clone(),
+        name: "ci".into(),
+        token_hash: "token-hash-1".into(),
+        at: t0,
+        expires_at: Some(t0 + time::Duration::days(30)),
+    };
+    store
+        .create_api_token(actor, &token)
+        .await
+        .map_err(db("create_api_token"))?;
+    store
+        .create_api_token(
+            actor,
+            &NewApiToken {
+                id: "tok-2".into(),
+                token_hash: "token-hash-2".into(),
+                expires_at: None,
+                ..token.clone()
+            },
+        )
+        .await
+        .map_err(db("create_api_token"))?;
+
+    s.step("api_token");
+    let found = store
+        .api_token("token-hash-1", t0 + second)
+        .await
+        .map_err(db("api_token"))?;
+    check(
+        "api_token",
+        found
+            .as_ref()
+            .is_some_and(|(t, u)| t.id == "tok-1" && u.id == ops.id),
+        "a token finds its user",
+    )?;
+    check(
+        "api_token",
+        store
+            .api_token("token-hash-1", t0 + time::Duration::days(30))
+            .await
+            .map_err(db("api_token"))?
+            .is_none(),
+        "an expired token is refused",
+    )?;
+
+    s.step("list_api_tokens");
+    let listed = store
+        .list_api_tokens(Some(&ops.id))
+        .await
+        .map_err(db("list_api_tokens"))?;
+    let none_for_customer = store
+        .list_api_tokens(Some(&customer.id))
+        .await
+        .map_err(db("list_api_tokens"))?;
+    check(
+        "list_api_tokens",
+        listed.len() == 2 && none_for_customer.is_empty(),
+        "a user's tokens, and no one else's",
+    )?;
+
+    s.step("revoke_api_token");
+    check(
+        "revoke_api_token",
+        matches!(
+            store
+                .revoke_api_token(actor, Some(&customer.id), "tok-1", t0)
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "another user's token cannot be revoked by a user",
+    )?;
+    store
+        .revoke_api_token(actor, Some(&ops.id), "tok-1", t0 + second)
+        .await
+        .map_err(db("revoke_api_token"))?;
+    check(
+        "revoke_api_token",
+        store
+            .api_token("token-hash-1", t0 + second * 2)
+            .await
+            .map_err(db("api_token"))?
+            .is_none(),
+        "a revoked token is refused",
+    )?;
+
+    s.step("end_session");
+    store
+        .end_session(actor, "session-hash-1")
+        .await
+        .map_err(db("end_session"))?;
+    check(
+        "end_session",
+        store
+            .session("session-hash-1", t0 + second)
+            .await
+            .map_err(db("session"))?
+            .is_none(),
+        "a session ended by logout is gone",
+    )?;
+
+    s.step("set_user_disabled");
+    store
+        .create_session(
+            actor,
+            &NewSession {
+                id_hash: "session-hash-2".into(),
+                ..session.clone()
+            },
+        )
+        .await
+        .map_err(db("create_session"))?;
+    store
+        .set_user_disabled(actor, &ops.id, true)
+        .await
+        .map_err(db("set_user_disabled"))?;
+    let after_disable = (
+        store
+            .session("session-hash-2", t0 + second)
+            .await
+            .map_err(db("session"))?,
+        store
+            .api_token("token-hash-2", t0 + second)
+            .await
+            .map_err(db("api_token"))?,
+    );
+    check(
+        "set_user_disabled",
+        after_disable.0.is_none() && after_disable.1.is_none(),
+        "a disabled user's sessions and tokens stop working",
+    )?;
+    store
+        .set_user_disabled(actor, &ops.id, false)
+        .await
+        .map_err(db("set_user_disabled"))?;
+    check(
+        "set_user_disabled",
+        store
+            .api_token("token-hash-2", t0 + second)
+            .await
+            .map_err(db("api_token"))?
+            .is_some(),
+        "re-enabled, the token works again",
+    )?;
+    check(
+        "set_user_disabled",
+        matches!(
+            store
+                .set_user_disabled(actor, &"nobody@nowhere.example".into(), true)
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "an unknown user is not found",
+    )?;
+
+    store
+        .create_session(
+            actor,
+            &NewSession {
+                id_hash: "session-hash-3".into(),
+                ..session.clone()
+            },
+        )
+        .await
+        .map_err(db("create_session"))?;
+    store
+        .set_totp(actor, &ops.id, None, &[])
+        .await
+        .map_err(db("set_totp"))?;
+    check(
+        "set_totp",
+        store
+            .session("session-hash-3", t0 + second)
+            .await
+            .map_err(db("session"))?
+            .is_none()
+            && store
+                .user_credentials(&ops.id)
+                .await
+                .map_err(db("user_credentials"))?
+                .is_some_and(|c| c.totp_secret.is_none())
+            && !store
+                .use_recovery_code(actor, &ops.id, "code-b", t0)
+                .await
+                .map_err(db("use_recovery_code"))?,
+        "a reset removes the secret, the recovery codes and the sessions",
+    )?;
+
+    s.step("tenant_requires_mfa");
+    check(
+        "tenant_requires_mfa",
+        !store
+            .tenant_requires_mfa(mine)
+            .await
+            .map_err(db("tenant_requires_mfa"))?,
+        "tenants do not require MFA until told to",
+    )?;
+
+    s.step("set_tenant_requires_mfa");
+    check(
+        "set_tenant_requires_mfa",
+        matches!(
+            store
+                .set_tenant_requires_mfa(&TenantScope::Tenant(mine.clone()), actor, theirs, true)
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "a foreign tenant's policy is not found",
+    )?;
+    store
+        .set_tenant_requires_mfa(&TenantScope::Tenant(mine.clone()), actor, mine, true)
+        .await
+        .map_err(db("set_tenant_requires_mfa"))?;
+    check(
+        "set_tenant_requires_mfa",
+        store
+            .tenant_requires_mfa(mine)
+            .await
+            .map_err(db("tenant_requires_mfa"))?
+            && !store
+                .tenant_requires_mfa(theirs)
+                .await
+                .map_err(db("tenant_requires_mfa"))?,
+        "the policy is per tenant",
+    )?;
+
+    let report = verify(store, &TenantScope::AllTenants, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        report.is_intact(),
+        format!(
+            "credential changes keep the trail intact: {:?} {:?}",
+            report.breaks, report.mismatches
+        ),
     )?;
     Ok(())
 }

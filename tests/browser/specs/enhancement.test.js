@@ -4,7 +4,11 @@
 
 const { describe, before, after, test } = require("node:test");
 const assert = require("node:assert/strict");
-const { loginAs, CUSTOMER_TENANT } = require("../login.js");
+const { loginAs } = require("../login.js");
+
+/** A customer of its own, so this file never logs in a user the page specs log in too. */
+const TENANT = "brightpath";
+const USER = "jonas.albrecht@brightpath.example";
 const { openBrowser, withPage } = require("../browser.js");
 
 describe("progressive enhancement", () => {
@@ -12,7 +16,7 @@ describe("progressive enhancement", () => {
   before(async () => {
     browser = await openBrowser();
     await withPage(browser.context, "enhancement-login", (page) =>
-      loginAs(page, "customer-compliance-officer")
+      loginAs(page, "customer-compliance-officer", USER)
     );
   });
   after(async () => {
@@ -32,7 +36,7 @@ describe("progressive enhancement", () => {
 
   test("the upload form sends the file with progress and opens the new record", async () => {
     await withPage(browser.context, "upload-evidence", async (page) => {
-      await page.goto(`/tenants/${CUSTOMER_TENANT}/evidence/new`);
+      await page.goto(`/tenants/${TENANT}/evidence/new`);
       await page.selectOption("#kind", "policy");
       await page.fill("#title", "Browser-uploaded policy");
       await page.setInputFiles("#file", {
@@ -44,7 +48,7 @@ describe("progressive enhancement", () => {
       // The form itself is at .../evidence/new: wait for the record's address instead.
       await page.waitForURL(
         (url) =>
-          url.pathname.startsWith(`/tenants/${CUSTOMER_TENANT}/evidence/`) &&
+          url.pathname.startsWith(`/tenants/${TENANT}/evidence/`) &&
           !url.pathname.endsWith("/new")
       );
       assert.equal(await page.locator("h1").textContent(), "Browser-uploaded policy");

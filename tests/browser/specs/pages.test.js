@@ -52,6 +52,20 @@ for (const [role, { tenant }] of Object.entries(ROLES)) {
       });
     }
 
+    if (tenant) {
+      test("another tenant's pages answer 404 and the tenant list holds only its own", async () => {
+        await withPage(browser.context, `${role}-foreign`, async (page) => {
+          await page.goto("/tenants");
+          const listed = await page.locator("main").textContent();
+          assert.ok(!listed.includes("brightpath"), "another tenant is listed");
+          for (const path of ["/tenants/brightpath", "/tenants/brightpath/matrix", "/tenants/brightpath/evidence"]) {
+            const response = await page.goto(path);
+            assert.equal(response.status(), 404, `${path} answered ${response.status()}`);
+          }
+        });
+      });
+    }
+
     test("an evidence record page renders and has no serious accessibility violation", async () => {
       await withPage(browser.context, `${role}-evidence-record`, async (page) => {
         await page.goto(`/tenants/${tenant || "northbank"}/evidence`);

@@ -8,6 +8,7 @@ mod matrix;
 mod serve;
 mod setup;
 mod tenants;
+mod users;
 
 use assure_store::{AnyStore, Store};
 use clap::Subcommand;
@@ -48,6 +49,12 @@ pub enum Command {
     /// Evidence: add, list, show, get its bytes, verify every blob.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// User accounts: create (with a one-time password), list, disable, reset the second factor.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// API tokens (`Authorization: Bearer`): create (shown once), list, revoke.
+    #[command(subcommand)]
+    Tokens(users::TokensCommand),
 }
 
 /// Runs a command; `verify-export` needs no database, every other command opens one.
@@ -109,6 +116,8 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
         Command::Matrix(a) => matrix::run(&store, a).await,
+        Command::Users(c) => users::users(&store, c).await,
+        Command::Tokens(c) => users::tokens(&store, c).await,
     }
 }
 

@@ -3,13 +3,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use assure_server::{AppState, router};
+use assure_server::auth::oidc::{ClaimMapping, OidcSettings};
+use assure_server::{AppState, AuthSettings, router};
 use assure_store::Store;
 use clap::Args;
 
 use super::setup::{Seed, prepare, provider_key};
 use crate::Failure;
-use crate::settings::Settings;
+use crate::settings::{Secret, Settings};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -22,6 +23,95 @@ pub struct ServeArgs {
     /// Seconds between signed checkpoints of the audit chains.
     #[arg(long, env = "ASSURE_CHECKPOINT_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_seconds: u64,
+    /// The URL people reach this server at. An https:// URL marks cookies Secure and sends HSTS; it is
+    /// also the base of the OpenID Connect redirect URL.
+    #[arg(long, env = "ASSURE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Mark cookies Secure and send HSTS even without an https:// --public-url (TLS ends at a proxy).
+    #[arg(long, env = "ASSURE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Failed logins in a row (password or second factor, counted per account in the database) that
+    /// lock an account.
+    #[arg(long, env = "ASSURE_LOCKOUT_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..))]
+    pub lockout_failures: i64,
+    /// How long a lock-out lasts, in seconds (900 = 15 minutes).
+    #[arg(long, env = "ASSURE_LOCKOUT_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(i64).range(1..))]
+    pub lockout_seconds: i64,
+    /// How long a login session lasts, in hours.
+    #[arg(long, env = "ASSURE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
+    pub session_hours: i64,
+    /// A token that reads /metrics from anywhere (as Authorization: Bearer); loopback needs none.
+    #[arg(long, env = "ASSURE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+    /// OpenID Connect: the identity provider's issuer URL (enables "log in with your organisation").
+    #[arg(long, env = "ASSURE_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret"])]
+    pub oidc_issuer: Option<String>,
+    /// OpenID Connect client ID registered at the provider.
+    #[arg(long, env = "ASSURE_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// OpenID Connect client secret.
+    #[arg(long, env = "ASSURE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<Secret>,
+    /// Which ID-token claim names the existing Assure user: its e-mail address, or its subject.
+    #[arg(long, env = "ASSURE_OIDC_CLAIM", value_enum, default_value = "email")]
+    pub oidc_claim: OidcClaim,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OidcClaim {
+    /// The `email` claim equals the user's e-mail address.
+    Email,
+    /// The `sub` claim equals the user's ID.
+    Sub,
+}
+
+impl ServeArgs {
+    /// The authentication settings these flags describe.
+    pub fn auth_settings(&self) -> Result<AuthSettings, Failure> {
+        let public = self
+            .public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned());
+        let tls = public.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let oidc = match (
+            &self.oidc_issuer,
+            &self.oidc_client_id,
+            &self.oidc_client_secret,
+        ) {
+            (Some(issuer), Some(id), Some(secret)) => {
+                let base = public
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", self.bind));
+                Some(OidcSettings {
+                    issuer: issuer.clone(),
+                    client_id: id.clone(),
+                    client_secret: secret.0.clone(),
+                    mapping: match self.oidc_claim {
+                        OidcClaim::Email => ClaimMapping::Email,
+                        OidcClaim::Sub => ClaimMapping::Subject,
+                    },
+                    redirect_url: format!("{base}/login/oidc/callback"),
+                })
+            }
+            (None, _, _) => None,
+            _ => {
+                return Err(Failure::Input(
+                    "--oidc-issuer needs --oidc-client-id and --oidc-client-secret".into(),
+                ));
+            }
+        };
+        Ok(AuthSettings {
+            secure_cookies: tls || self.secure_cookies,
+            lockout: assure_store::LockoutPolicy {
+                max_failures: self.lockout_failures,
+                lock_for: time::Duration::seconds(self.lockout_seconds),
+            },
+            session_ttl: time::Duration::hours(self.session_hours),
+            metrics_token: self.metrics_token.as_ref().map(|s| s.0.clone()),
+            oidc,
+            public_url: public,
+        })
+    }
 }
 
 pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> Result<(), Failure> {
@@ -36,7 +126,7 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         ),
         Err(e) => tracing::warn!(error = %e, "could not sweep evidence staging"),
     }
-    let state = AppState::with_evidence(store.clone(), repository);
+    let state = AppState::configured(store.clone(), Some(repository), args.auth_settings()?);
     let app = router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -49,7 +139,7 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         } else {
             Seed::Demo
         };
-        let summary = prepare(&store, settings, seed).await?;
+        let summary = prepare(&store, settings, seed, super::setup::FIRST_ADMIN).await?;
         tracing::info!("{summary}");
     }
     let key = provider_key(settings)?;

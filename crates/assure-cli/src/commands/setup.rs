@@ -18,7 +18,14 @@ pub struct InitArgs {
     /// Load this content folder (the layout of `content/`) instead of the demo.
     #[arg(long, value_name = "DIR")]
     pub content: Option<PathBuf>,
+    /// Without the demo: the e-mail address of the first provider admin, created with a one-time
+    /// password printed once.
+    #[arg(long, value_name = "EMAIL", default_value = FIRST_ADMIN)]
+    pub admin: String,
 }
+
+/// The first provider admin of a database set up without the demo.
+pub const FIRST_ADMIN: &str = "admin@assure.local";
 
 /// What to load into a new database.
 pub enum Seed {
@@ -43,7 +50,7 @@ pub async fn init<S: Store>(
         (None, true) => Seed::Nothing,
         (None, false) => Seed::Demo,
     };
-    let summary = prepare(store, settings, seed).await?;
+    let summary = prepare(store, settings, seed, &args.admin).await?;
     eprintln!("{summary}");
     Ok(())
 }
@@ -53,6 +60,7 @@ pub async fn prepare<S: Store>(
     store: &S,
     settings: &Settings,
     seed: Seed,
+    first_admin: &str,
 ) -> Result<String, Failure> {
     let key = provider_key(settings)?;
     let actor = Actor::system("init");
@@ -83,6 +91,9 @@ pub async fn prepare<S: Store>(
         let repository = super::evidence::repository(store.clone(), settings)?;
         let n = super::demo_evidence::load(&repository, p).await?;
         line.push_str(&format!("; {n} demo evidence records"));
+        demo_logins(store, &actor, p).await?;
+    } else {
+        first_admin_account(store, &actor, first_admin).await?;
     }
     store.mark_initialised(&actor, programme.is_some()).await?;
     assure_store::audit::checkpoint(store, time::OffsetDateTime::now_utc(), |m| key.sign(m))
@@ -93,4 +104,62 @@ pub async fn prepare<S: Store>(
 /// The provider's key, created on first use.
 pub fn provider_key(settings: &Settings) -> Result<ProviderKey, Failure> {
     ProviderKey::load_or_create(&settings.signing_key()).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// The demo password of a demo user: `demo-` and its e-mail address. Demo users exist only in demo
+/// mode, and each must change this password at its first login.
+pub fn demo_password(user: &str) -> String {
+    format!("demo-{user}")
+}
+
+/// Gives every demo user its demo password (to be changed at first login) and provider staff their
+/// deterministic demo TOTP secret (`assure_auth::TotpSecret::demo`), then prints the logins.
+async fn demo_logins<S: Store>(store: &S, actor: &Actor, p: &Programme) -> Result<(), Failure> {
+    let mut lines = vec![
+        "demo logins (each must change its password at first login; TOTP secrets are base32 for any authenticator app):"
+            .to_owned(),
+    ];
+    for user in &p.users {
+        let password = demo_password(user.id.as_str());
+        let hash = super::users::hash(&password).await?;
+        store.set_password(actor, &user.id, &hash, true).await?;
+        let totp = if matches!(user.affiliation, assure_domain::user::Affiliation::Provider) {
+            let secret = assure_auth::TotpSecret::demo(user.id.as_str()).to_base32();
+            store.set_totp(actor, &user.id, Some(&secret), &[]).await?;
+            format!("  TOTP secret {secret}")
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "  {:<28} {:<44} password {password}{totp}",
+            user.role.as_str(),
+            user.id
+        ));
+    }
+    eprintln!("{}", lines.join("\n"));
+    Ok(())
+}
+
+/// Creates the first provider admin with a one-time password, printed once, unless that user exists.
+async fn first_admin_account<S: Store>(
+    store: &S,
+    actor: &Actor,
+    email: &str,
+) -> Result<(), Failure> {
+    let email = email.trim().to_lowercase();
+    if store.get_user(&email.as_str().into()).await?.is_some() {
+        return Ok(());
+    }
+    let admin = assure_domain::user::User {
+        id: email.as_str().into(),
+        name: "Administrator".to_owned(),
+        role: assure_domain::user::Role::ProviderAdmin,
+        affiliation: assure_domain::user::Affiliation::Provider,
+        disabled: false,
+    };
+    let password = super::users::create_with_one_time_password(store, actor, &admin).await?;
+    eprintln!(
+        "first provider admin: {email}  one-time password: {password}\n  (shown only now; log in at /login, enrol an authenticator app and choose a new password)"
+    );
+    Ok(())
 }

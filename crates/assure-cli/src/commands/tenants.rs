@@ -19,6 +19,24 @@ pub enum TenantsCommand {
     /// Show or change a tenant's profile (services, options, regions, frameworks); changes are checked
     /// as a whole, audited, and refused without effect when any part is wrong.
     Profile(Box<EditProfile>),
+    /// Require a second factor (TOTP) of every user of a tenant, or allow passwords alone again.
+    Mfa(TenantMfa),
+}
+
+#[derive(Debug, Args)]
+pub struct TenantMfa {
+    /// Tenant id, e.g. northbank.
+    id: String,
+    /// Require a second factor.
+    #[arg(
+        long,
+        conflicts_with = "allow_password_only",
+        required_unless_present = "allow_password_only"
+    )]
+    require: bool,
+    /// Allow logins with a password alone (the default of a tenant).
+    #[arg(long)]
+    allow_password_only: bool,
 }
 
 #[derive(Debug, Args)]
@@ -217,6 +235,29 @@ pub async fn run<S: Store>(store: &S, command: TenantsCommand) -> Result<(), Fai
     let scope = TenantScope::AllTenants;
     match command {
         TenantsCommand::Profile(a) => edit_profile(store, &scope, &a).await,
+        TenantsCommand::Mfa(a) => {
+            store
+                .set_tenant_requires_mfa(
+                    &scope,
+                    &Actor::system("cli"),
+                    &a.id.as_str().into(),
+                    a.require,
+                )
+                .await
+                .map_err(|e| match e {
+                    assure_store::StoreError::NotFound(what) => {
+                        Failure::Input(format!("no {what}"))
+                    }
+                    other => other.into(),
+                })?;
+            let rule = if a.require {
+                "requires a second factor of its users"
+            } else {
+                "allows logins with a password alone"
+            };
+            eprintln!("tenant {} now {rule}", a.id);
+            Ok(())
+        }
         TenantsCommand::List(a) => {
             let tenants = store.list_tenants(&scope).await?;
             a.out.emit(&tenants, || Rows {

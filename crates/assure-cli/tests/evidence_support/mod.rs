@@ -8,6 +8,42 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The API token of each running server, by its base URL: the server's tests act as the demo provider
+/// admin unless they send their own `authorization` header.
+static TOKENS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records the token requests to `base` carry.
+pub fn register_token(base: &str, token: &str) {
+    if let Ok(mut t) = TOKENS.lock() {
+        t.push((base.to_owned(), token.to_owned()));
+    }
+}
+
+/// The token for a URL under a registered base.
+pub fn token_for(url: &str) -> Option<String> {
+    TOKENS.lock().ok().and_then(|t| {
+        t.iter()
+            .rev()
+            .find(|(b, _)| url.starts_with(b.as_str()))
+            .map(|(_, tok)| tok.clone())
+    })
+}
+
+/// Adds the registered token unless the caller brings an `authorization` header.
+fn authorised(
+    request: reqwest::blocking::RequestBuilder,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::blocking::RequestBuilder {
+    let own = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+    match token_for(url) {
+        Some(t) if !own => request.bearer_auth(t),
+        _ => request,
+    }
+}
+
 /// A moto S3 server: `ASSURE_MOTO_URL`, or one started from `ASSURE_PYTHON` (a python with moto) on a
 /// free loopback port. Absent both: a failure under CI, a skip with a message elsewhere.
 pub struct Moto {
@@ -148,10 +184,12 @@ pub fn upload_raw(
     body: Vec<u8>,
     headers: &[(&str, &str)],
 ) -> (u16, Vec<String>, Value) {
+    let url = format!("{base}/api/v1/tenants/{tenant}/evidence?{query}");
     let mut request = reqwest::blocking::Client::new()
-        .post(format!("{base}/api/v1/tenants/{tenant}/evidence?{query}"))
+        .post(&url)
         .header("content-type", "text/plain")
         .body(body);
+    request = authorised(request, &url, headers);
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
@@ -174,7 +212,8 @@ pub fn upload_raw(
 
 /// GET a path: (status, JSON or text body).
 pub fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
-    let mut request = reqwest::blocking::Client::new().get(format!("{base}{path}"));
+    let url = format!("{base}{path}");
+    let mut request = authorised(reqwest::blocking::Client::new().get(&url), &url, headers);
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
@@ -188,7 +227,10 @@ pub fn get(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
 }
 
 pub fn get_bytes(base: &str, path: &str) -> Vec<u8> {
-    let response = reqwest::blocking::get(format!("{base}{path}")).expect("get");
+    let url = format!("{base}{path}");
+    let response = authorised(reqwest::blocking::Client::new().get(&url), &url, &[])
+        .send()
+        .expect("get");
     assert_eq!(response.status().as_u16(), 200);
     response.bytes().expect("bytes").to_vec()
 }
@@ -246,9 +288,13 @@ pub fn uploads_then_kill(base: &str, server: &mut Child, n: usize) -> Vec<Outcom
                 .timeout(Duration::from_secs(60))
                 .build()
                 .expect("client");
-            let request = client
-                .post(&url)
-                .header("content-type", "application/octet-stream");
+            let request = authorised(
+                client
+                    .post(&url)
+                    .header("content-type", "application/octet-stream"),
+                &url,
+                &[],
+            );
             let request = if quick {
                 request.body(body.clone())
             } else {

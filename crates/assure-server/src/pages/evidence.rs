@@ -340,7 +340,7 @@ async fn upload<S: Store>(
         &state,
         &viewer.scope,
         tenant.id.clone(),
-        &viewer.name,
+        &viewer.user,
         HashMap::new(),
         request,
     )

@@ -316,6 +316,7 @@ mod tests {
 
     fn viewer(role: Role, tenant: Option<&str>) -> Viewer {
         Viewer {
+            user: "test@example.test".into(),
             name: "Test".into(),
             role,
             tenant: tenant.map(Into::into),

@@ -305,7 +305,7 @@ pub async fn profile_save<S: Store>(
         let page = profile_page(&state, &viewer, tenant, &profile, problems).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let actor = Actor(format!("user:{}", viewer.name));
+    let actor = Actor(format!("user:{}", viewer.user));
     state
         .store
         .update_tenant(&viewer.scope, &actor, &profile.applied_to(&tenant))

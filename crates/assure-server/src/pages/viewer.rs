@@ -1,9 +1,7 @@
 //! Who is looking at a page: the [`Viewer`] every page handler takes.
 //!
-//! The viewer is decided *before* the page handlers run, by a layer that inserts a [`Viewer`] request
-//! extension; handlers never decide who the caller is. Authentication (another branch) will insert the
-//! viewer from the session's `Principal`; until it lands, [`open_access`] inserts the same provider-wide
-//! stance the JSON API has today (see `api.rs`), in this one place, so the merge replaces one function.
+//! The viewer is decided *before* the page handlers run, by a layer ([`from_session`]) that inserts a
+//! [`Viewer`] request extension from the signed-in `Principal`; handlers never decide who the caller is.
 //!
 //! Architecture invariant: a page handler filters what it reads by `viewer.scope` (passed to every tenant
 //! store call) and shows only what `permits(viewer.role, action)` allows; a tenant outside the scope is
@@ -19,10 +17,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::PageError;
+use crate::auth::{Principal, scope_of};
 
 /// The person a page is rendered for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Viewer {
+    /// The user's id: the uploader of evidence they add and the actor of their changes in the audit trail.
+    pub user: String,
     /// Display name, also recorded as the uploader of evidence they add.
     pub name: String,
     pub role: Role,
@@ -55,15 +56,16 @@ impl Viewer {
         self.may(Action::ReadTenant) && self.scope.admits(tenant)
     }
 
-    /// The stance of every page while no login exists: the same as the JSON API's today (provider-wide
-    /// scope). Replaced by the session's principal when authentication lands.
-    fn open_access() -> Self {
+    /// The viewer of a signed-in caller: its name, role, tenant, the scope its role is handed, and the
+    /// session's CSRF token (empty for API tokens, which need none).
+    pub fn of(principal: &Principal) -> Self {
         Self {
-            name: "Unauthenticated (no login yet)".to_owned(),
-            role: Role::ProviderAdmin,
-            tenant: None,
-            scope: TenantScope::AllTenants,
-            csrf_token: String::new(),
+            user: principal.user.id.to_string(),
+            name: principal.user.name.clone(),
+            role: principal.role(),
+            tenant: principal.user.tenant().cloned(),
+            scope: scope_of(&principal.user),
+            csrf_token: principal.csrf_token().unwrap_or_default().to_owned(),
         }
     }
 }
@@ -80,14 +82,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     }
 }
 
-/// Middleware that gives every page the open-access viewer, unless an outer layer (the tests' layer, or
-/// later the session layer) has already decided who is looking.
-///
-/// This mirrors the JSON API, which on this branch also answers without login; it is the single piece the
-/// authentication merge replaces with the session's principal.
-pub async fn open_access(mut request: Request, next: Next) -> Response {
-    if request.extensions().get::<Viewer>().is_none() {
-        request.extensions_mut().insert(Viewer::open_access());
+/// Middleware that gives every page the viewer of the signed-in caller, unless an outer layer (the page
+/// tests' layer) has already decided who is looking. Runs behind `auth::authenticate`, which has already
+/// sent anonymous and part-way signed-in callers to the login steps; a request without a principal gets no
+/// viewer, and the handler refuses it.
+pub async fn from_session(request: Request, next: Next) -> Response {
+    if request.extensions().get::<Viewer>().is_some() {
+        return next.run(request).await;
     }
-    next.run(request).await
+    let (mut parts, body) = request.into_parts();
+    match Principal::from_request_parts(&mut parts, &()).await {
+        Ok(principal) => {
+            parts.extensions.insert(Viewer::of(&principal));
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(refusal) => refusal,
+    }
 }
