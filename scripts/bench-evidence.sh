@@ -35,6 +35,7 @@ t1=$(now)
 
 export ASSURE_DATA_DIR="$work/data" ASSURE_LOG=warn
 "$BIN" init >/dev/null 2>&1
+token=$("$BIN" tokens create --user admin@contour.example --name bench)
 "$BIN" serve --bind 127.0.0.1:0 2>"$work/serve.log" &
 pid=$!
 base=""
@@ -47,7 +48,7 @@ done
 rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 
 t2=$(now)
-answer=$(curl -sS -H 'Expect:' -T "$work/blob" -X POST -H 'content-type: application/octet-stream' \
+answer=$(curl -sS -H 'Expect:' -H "authorization: Bearer $token" -T "$work/blob" -X POST -H 'content-type: application/octet-stream' \
     "$base/api/v1/tenants/northbank/evidence?kind=other&title=bench&collected_at=2026-01-01T00:00:00Z")
 t3=$(now)
 digest=$(sed -n 's/.*"digest":"\([0-9a-f]*\)".*/\1/p' <<<"$answer")

@@ -31,6 +31,9 @@ struct Demo {
     second: String,
     /// A record of the foreign tenant.
     foreign_record: String,
+    /// An API token of the demo provider admin: the requests pass authentication with it, and the page
+    /// tests then decide the viewer in an outer layer (which the session layer never overwrites).
+    token: String,
     _dir: tempfile::TempDir,
 }
 
@@ -115,6 +118,21 @@ async fn demo() -> Demo {
     let first = upload(&repo, HOME, "VPN access log, first", None).await;
     let second = upload(&repo, HOME, "VPN access log, second", Some(&first)).await;
     let foreign_record = upload(&repo, FOREIGN, "Foreign secret log", None).await;
+    let secret = assure_auth::new_api_token().expect("token");
+    store
+        .create_api_token(
+            &Actor::system("test"),
+            &assure_store::NewApiToken {
+                id: "pages".into(),
+                user: "admin@contour.example".into(),
+                name: "page tests".into(),
+                token_hash: secret.hash.clone(),
+                at: time::OffsetDateTime::now_utc(),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("token");
     let state = AppState::with_evidence(store, repo);
     state.set_ready();
     Demo {
@@ -122,6 +140,7 @@ async fn demo() -> Demo {
         first,
         second,
         foreign_record,
+        token: secret.text,
         _dir: dir,
     }
 }
@@ -135,8 +154,13 @@ impl Demo {
     async fn send(
         &self,
         viewer: &Viewer,
-        request: Request<Body>,
+        mut request: Request<Body>,
     ) -> (StatusCode, String, axum::http::HeaderMap) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&format!("Bearer {}", self.token)) {
+            request
+                .headers_mut()
+                .insert(axum::http::header::AUTHORIZATION, value);
+        }
         let response = self.app(viewer).oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
