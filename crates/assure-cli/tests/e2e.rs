@@ -1185,20 +1185,7 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
         .build()
         .expect("client");
     let url = |p: &str| format!("{}{p}", server.base);
-    let page = http.get(url("/login")).send().expect("login page");
-    let login_cookie = set_cookie_value(&page, "assure_login");
-    let html = page.text().expect("html");
-    let password = format!("demo-{DEMO_ADMIN}");
-    let r = http
-        .post(url("/login"))
-        .header("cookie", format!("assure_login={login_cookie}"))
-        .form(&[
-            ("csrf_token", form_value(&html, "csrf_token").as_str()),
-            ("user", DEMO_ADMIN),
-            ("password", password.as_str()),
-        ])
-        .send()
-        .expect("login");
+    let r = password_step(&http, &server.base, DEMO_ADMIN);
     assert_eq!(r.status().as_u16(), 303);
     assert!(
         r.headers()["location"]
@@ -1248,20 +1235,7 @@ fn a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it(db: Db
     let (code, _, err) = db.run(&["tenants", "mfa", "northbank", "--require"]);
     assert_eq!(code, 0, "{err}");
     let fiona = "fiona.macleod@northbank.example";
-    let page = http.get(url("/login")).send().expect("login page");
-    let login_cookie = set_cookie_value(&page, "assure_login");
-    let html = page.text().expect("html");
-    let password = format!("demo-{fiona}");
-    let r = http
-        .post(url("/login"))
-        .header("cookie", format!("assure_login={login_cookie}"))
-        .form(&[
-            ("csrf_token", form_value(&html, "csrf_token").as_str()),
-            ("user", fiona),
-            ("password", password.as_str()),
-        ])
-        .send()
-        .expect("login");
+    let r = password_step(&http, &server.base, fiona);
     assert_eq!(r.headers()["location"], "/account/mfa");
     let (code, _, _) = db.run(&["tenants", "mfa", "no-such-tenant", "--require"]);
     assert_eq!(code, 2);
@@ -1401,4 +1375,29 @@ fn validate_checks_a_leveraging_ssp_against_the_provider_export() {
         out.contains("provided-uuid c0ffee00-0000-4000-8000-00000000dead is not provided"),
         "{out}"
     );
+}
+
+/// The login form's password step for demo user `user` (password `demo-<user>`), with the login form's
+/// CSRF cookie and token: the answer, before any redirect is followed.
+fn password_step(
+    http: &reqwest::blocking::Client,
+    base: &str,
+    user: &str,
+) -> reqwest::blocking::Response {
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .expect("login page");
+    let login_cookie = set_cookie_value(&page, "assure_login");
+    let html = page.text().expect("html");
+    let password = format!("demo-{user}");
+    http.post(format!("{base}/login"))
+        .header("cookie", format!("assure_login={login_cookie}"))
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("user", user),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .expect("login")
 }
