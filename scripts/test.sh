@@ -18,6 +18,7 @@ command -v runuser >/dev/null || missing+=(util-linux)
 command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null || missing+=(nodejs npm)
+command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "== installing ${missing[*]}"
     if [ "$(id -u)" = 0 ]; then
@@ -30,10 +31,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python for the tests that compare with reference tools: pycheck.py needs orjson, the S3 evidence store is
-# tested against moto in server mode, OSCAL exports are loaded by compliance-trestle.
+# tested against moto in server mode, OSCAL exports are loaded by compliance-trestle, and schemathesis fuzzes
+# the API against its OpenAPI document.
 venv="${ASSURE_VENV:-$HOME/.cache/assure-venv}"
-python_packages=(orjson "moto[server]" compliance-trestle)
-if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto, trestle" 2>/dev/null; then
+python_packages=(orjson "moto[server]" compliance-trestle schemathesis)
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto, trestle, schemathesis" 2>/dev/null; then
     echo "== preparing Python environment $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"

@@ -7,6 +7,7 @@ use crate::{BaselineVersionId, ControlId, DomainId};
 
 /// A group of controls with one concern (identity and access, cryptography, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ControlDomain {
     pub id: DomainId,
     pub name: String,
@@ -15,6 +16,7 @@ pub struct ControlDomain {
 
 /// A control of the provider's baseline, written in the provider's own words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Control {
     pub id: ControlId,
     pub domain: DomainId,
@@ -29,6 +31,7 @@ pub struct Control {
 
 /// Where a baseline version is in its life; only a published version is in force.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum VersionState {
     Draft,
@@ -57,6 +60,7 @@ impl VersionState {
 /// One version of the baseline; the catalogue rows carry no version of their own until the baseline
 /// lifecycle makes them versioned, so today a version records when content was loaded and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BaselineVersion {
     pub id: BaselineVersionId,
     pub state: VersionState,

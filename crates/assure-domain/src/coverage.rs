@@ -16,6 +16,7 @@ use crate::{ControlId, RequirementId};
 
 /// The coverage state of one requirement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CoverageStatus {
     Covered,
@@ -35,6 +36,7 @@ impl CoverageStatus {
 
 /// One requirement's coverage with the controls and relationships that produced it (its provenance).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequirementCoverage {
     pub requirement: RequirementId,
     pub title: String,
@@ -44,6 +46,7 @@ pub struct RequirementCoverage {
 
 /// A framework's coverage: every requirement, and the counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     pub requirements: Vec<RequirementCoverage>,
     pub covered: usize,

@@ -19,6 +19,7 @@ pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
 /// An evidence record's identifier (a UUID v7, so IDs sort by upload time).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct EvidenceId(String);
 
@@ -39,6 +40,7 @@ impl fmt::Display for EvidenceId {
 
 /// The SHA-256 of a blob's plaintext, as 64 lowercase hex digits: the blob's name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Digest(String);
 
@@ -78,6 +80,7 @@ impl fmt::Display for Digest {
 
 /// What a piece of evidence is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceKind {
     ConfigurationSnapshot,
@@ -122,6 +125,7 @@ impl EvidenceKind {
 
 /// How the evidence reached Assure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceSource {
     ManualUpload,
@@ -147,6 +151,7 @@ impl EvidenceSource {
 
 /// The period a piece of evidence speaks for, both days inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     #[serde(with = "iso_date")]
     pub start: Date,
@@ -156,6 +161,7 @@ pub struct Period {
 
 /// A link from evidence to what it supports.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum EvidenceLink {
     Control {
@@ -169,6 +175,7 @@ pub enum EvidenceLink {
 
 /// Something about a record a reviewer should know, kept with the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceFlag {
     /// A stable code, e.g. `period-open`.
     pub code: String,
@@ -265,6 +272,7 @@ pub fn assess(
 
 /// A stored evidence record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceRecord {
     pub id: EvidenceId,
     pub tenant: TenantId,

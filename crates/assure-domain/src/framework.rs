@@ -10,6 +10,7 @@ use crate::{FrameworkId, RequirementId};
 
 /// A framework the baseline maps to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Framework {
     pub id: FrameworkId,
     pub name: String,
@@ -21,6 +22,7 @@ pub struct Framework {
 
 /// Whether a requirement is something to satisfy or only a heading that groups others.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RequirementKind {
     #[default]
@@ -47,6 +49,7 @@ impl RequirementKind {
 
 /// A requirement of one framework.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requirement {
     pub framework: FrameworkId,
     pub id: RequirementId,

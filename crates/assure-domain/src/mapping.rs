@@ -7,6 +7,7 @@ use crate::{ControlId, FrameworkId, RequirementId};
 /// How a control relates to a requirement, read "the control is RELATIONSHIP the requirement"
 /// (OSCAL 1.2 mapping-collection vocabulary, after NIST IR 8477).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Relationship {
     EquivalentTo,
@@ -64,6 +65,7 @@ pub enum Contribution {
 
 /// A control mapped to a requirement, with the reason someone gave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mapping {
     pub control: ControlId,
     pub framework: FrameworkId,

@@ -14,6 +14,7 @@ use crate::{FrameworkId, OptionId, RegionId, ServiceId};
 
 /// The part of a tenant that decides its matrix; also the body of `PUT /api/v1/tenants/{id}/profile`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     #[serde(default)]

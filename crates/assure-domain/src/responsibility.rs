@@ -15,6 +15,7 @@ use crate::{ControlId, OptionId, ServiceId};
 
 /// The owner of a control for one service, or for a customer once its services are combined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Responsibility {
     Provider,
@@ -71,6 +72,7 @@ impl Responsibility {
 
 /// A responsibility with each party's part in words.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub responsibility: Responsibility,
     pub provider_part: Option<String>,
@@ -107,6 +109,7 @@ impl Assignment {
 
 /// The default responsibility of a control under each service model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceModelDefaults {
     pub control: ControlId,
     pub iaas: Assignment,
@@ -126,6 +129,7 @@ impl ServiceModelDefaults {
 
 /// A service's own answer for one control, overriding its model's default.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponsibilityEntry {
     pub service: ServiceId,
     pub control: ControlId,
@@ -135,6 +139,7 @@ pub struct ResponsibilityEntry {
 
 /// How turning an option on moves one (service, control) pair.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OptionRule {
     pub service: ServiceId,
     pub option: OptionId,
@@ -145,6 +150,7 @@ pub struct OptionRule {
 
 /// One layer of the explanation of a cell.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "source", rename_all = "kebab-case")]
 pub enum Step {
     ModelDefault {
@@ -164,6 +170,7 @@ pub enum Step {
 
 /// The responsibility of one (service, control) pair with the chain of layers that decided it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolved {
     pub service: ServiceId,
     pub control: ControlId,

@@ -6,6 +6,7 @@ use crate::{OptionId, RegionId, ServiceId};
 
 /// Cloud service model: it decides the default split of responsibility before any service entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ServiceModel {
     Iaas,
@@ -40,6 +41,7 @@ impl ServiceModel {
 
 /// Which way an option moves responsibility; a rule of the option may never move a pair the other way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     TowardsProvider,
@@ -65,6 +67,7 @@ impl Direction {
 
 /// An option of a service, such as managed guest-OS patching or customer-managed keys.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceOption {
     pub id: OptionId,
     pub name: String,
@@ -73,6 +76,7 @@ pub struct ServiceOption {
 
 /// A service of the provider's catalogue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub id: ServiceId,
     pub name: String,
@@ -95,6 +99,7 @@ impl Service {
 
 /// A region of the provider, with the country whose law governs data stored there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Region {
     pub id: RegionId,
     pub name: String,

@@ -7,59 +7,114 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use assure_domain::FrameworkId;
 use assure_domain::access::Action;
+use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::coverage::RequirementCoverage;
 use assure_domain::coverage::coverage;
 use assure_domain::framework::display_requirement_id;
+use assure_domain::framework::{Framework, Requirement};
+use assure_domain::mapping::Mapping;
 use assure_domain::profile::{Profile, ProfileCatalogue};
+use assure_domain::responsibility::{OptionRule, ResponsibilityEntry, ServiceModelDefaults};
+use assure_domain::service::Service;
+use assure_domain::tenant::Tenant;
 use assure_reports::{ReportError, oscal_export, xlsx};
 use assure_store::snapshot::programme_snapshot;
 use assure_store::{ControlQuery, ControlSort, MappingFilter, Store, TenantScope};
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::problem::Problem;
+use crate::routing::Routes;
 
 type Shared<S> = State<Arc<AppState<S>>>;
-type ApiResult = Result<Json<Value>, Problem>;
+type ApiResult<T> = Result<Json<T>, Problem>;
+
+/// A window of a list: the items, how many there are in all, and the window asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A control with the mappings that tie it to framework requirements.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ControlDetail {
+    pub control: Control,
+    pub mappings: Vec<Mapping>,
+}
+
+/// A requirement with its ID as people read it (`AC-2(1)` for `ac-2.1`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequirementView {
+    #[serde(flatten)]
+    pub requirement: Requirement,
+    pub display_id: String,
+}
+
+/// How much of a framework the baseline covers, requirement by requirement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FrameworkCoverage {
+    pub framework: FrameworkId,
+    pub total: usize,
+    pub covered: usize,
+    pub partly_covered: usize,
+    pub not_covered: usize,
+    pub covered_or_partly_percent: f64,
+    pub requirements: Vec<RequirementCoverage>,
+}
+
+/// The responsibility rules: model defaults, per-service entries and option rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponsibilityRules {
+    pub model_defaults: Vec<ServiceModelDefaults>,
+    pub entries: Vec<ResponsibilityEntry>,
+    pub option_rules: Vec<OptionRule>,
+}
 
 /// Default and largest page sizes.
 pub(crate) const DEFAULT_LIMIT: i64 = 100;
 pub(crate) const MAX_LIMIT: i64 = 1000;
 
-pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route("/controls", get(list_controls::<S>))
-        .route("/controls/{id}", get(get_control::<S>))
-        .route("/domains", get(list_domains::<S>))
-        .route("/frameworks", get(list_frameworks::<S>))
-        .route("/frameworks/{id}/requirements", get(list_requirements::<S>))
-        .route("/frameworks/{id}/coverage", get(framework_coverage::<S>))
-        .route("/mappings", get(list_mappings::<S>))
-        .route("/services", get(list_services::<S>))
-        .route("/responsibility", get(responsibility::<S>))
-        .route("/tenants", get(list_tenants::<S>))
-        .route("/tenants/{id}", get(get_tenant::<S>))
-        .route(
-            "/tenants/{id}/profile",
-            get(get_profile::<S>).put(put_profile::<S>),
-        )
-        .route("/tenants/{id}/matrix", get(tenant_matrix::<S>))
+pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .get("/controls", list_controls::<S>)
+        .get("/controls/{id}", get_control::<S>)
+        .get("/domains", list_domains::<S>)
+        .get("/frameworks", list_frameworks::<S>)
+        .get("/frameworks/{id}/requirements", list_requirements::<S>)
+        .get("/frameworks/{id}/coverage", framework_coverage::<S>)
+        .get("/mappings", list_mappings::<S>)
+        .get("/services", list_services::<S>)
+        .get("/responsibility", responsibility::<S>)
+        .get("/tenants", list_tenants::<S>)
+        .get("/tenants/{id}", get_tenant::<S>)
+        .get("/tenants/{id}/profile", get_profile::<S>)
+        .put("/tenants/{id}/profile", put_profile::<S>)
+        .get("/tenants/{id}/matrix", tenant_matrix::<S>)
 }
 
-fn page<T: Serialize>(items: &[T], total: i64, limit: i64, offset: i64) -> Json<Value> {
-    Json(json!({ "items": items, "total": total, "limit": limit, "offset": offset }))
+fn page<T>(items: Vec<T>, total: i64, limit: i64, offset: i64) -> Json<Page<T>> {
+    Json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
 }
 
-fn everything<T: Serialize>(items: &[T]) -> Json<Value> {
+fn everything<T>(items: Vec<T>) -> Json<Page<T>> {
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
     page(items, n, n, 0)
 }
@@ -82,11 +137,27 @@ pub(crate) fn int_param(
     }
 }
 
-async fn list_controls<S: Store>(
+/// The controls of the baseline, paged, filtered and sorted.
+#[utoipa::path(get, path = "/api/v1/controls", tag = "catalogue",
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 0, maximum = 1000),
+        ("offset" = Option<i64>, Query, description = "Items to skip", minimum = 0),
+        ("sort" = Option<String>, Query, description = "baseline (default), id or title; prefix - to reverse",
+            pattern = "^-?(baseline|id|title)$"),
+        ("domain" = Option<String>, Query, description = "Only controls of this domain"),
+        ("q" = Option<String>, Query, description = "Words in the ID, title or statement"),
+    ),
+    responses(
+        (status = 200, description = "A page of controls", body = Page<Control>),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_controls<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult {
+) -> ApiResult<Page<Control>> {
     principal.authorize(Action::ReadCatalogue)?;
     let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = int_param(&params, "offset", 0, i64::MAX)?;
@@ -113,14 +184,23 @@ async fn list_controls<S: Store>(
         offset,
     };
     let result = state.store.list_controls(&query).await?;
-    Ok(page(&result.items, result.total, limit, offset))
+    Ok(page(result.items, result.total, limit, offset))
 }
 
-async fn get_control<S: Store>(
+/// One control with its mappings.
+#[utoipa::path(get, path = "/api/v1/controls/{id}", tag = "catalogue",
+    params(("id" = String, Path, description = "Control ID (`IAM-01`)")),
+    responses(
+        (status = 200, description = "The control and its mappings", body = ControlDetail),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_control<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<ControlDetail> {
     principal.authorize(Action::ReadCatalogue)?;
     let control = state
         .store
@@ -134,17 +214,37 @@ async fn get_control<S: Store>(
             ..MappingFilter::default()
         })
         .await?;
-    Ok(Json(json!({ "control": control, "mappings": mappings })))
+    Ok(Json(ControlDetail { control, mappings }))
 }
 
-async fn list_domains<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+/// The control domains.
+#[utoipa::path(get, path = "/api/v1/domains", tag = "catalogue",
+    responses(
+        (status = 200, description = "Every domain", body = Page<ControlDomain>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_domains<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+) -> ApiResult<Page<ControlDomain>> {
     principal.authorize(Action::ReadCatalogue)?;
-    Ok(everything(&state.store.list_domains().await?))
+    Ok(everything(state.store.list_domains().await?))
 }
 
-async fn list_frameworks<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+/// The frameworks the baseline maps to.
+#[utoipa::path(get, path = "/api/v1/frameworks", tag = "catalogue",
+    responses(
+        (status = 200, description = "Every framework", body = Page<Framework>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_frameworks<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+) -> ApiResult<Page<Framework>> {
     principal.authorize(Action::ReadCatalogue)?;
-    Ok(everything(&state.store.list_frameworks().await?))
+    Ok(everything(state.store.list_frameworks().await?))
 }
 
 async fn known_framework<S: Store>(
@@ -159,30 +259,47 @@ async fn known_framework<S: Store>(
         .ok_or_else(|| Problem::not_found(&format!("framework {id}")))
 }
 
-async fn list_requirements<S: Store>(
+/// A framework's requirements in the publisher's order.
+#[utoipa::path(get, path = "/api/v1/frameworks/{id}/requirements", tag = "catalogue",
+    params(("id" = String, Path, description = "Framework ID (`iso27001-2022`)")),
+    responses(
+        (status = 200, description = "Every requirement", body = Page<RequirementView>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_requirements<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<Page<RequirementView>> {
     principal.authorize(Action::ReadCatalogue)?;
     let framework = known_framework(&state, &id).await?;
     let requirements = state.store.list_requirements(&framework).await?;
-    let items: Vec<Value> = requirements
-        .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-            v["display_id"] = Value::String(display_requirement_id(&r.framework, &r.id));
-            v
+    let items = requirements
+        .into_iter()
+        .map(|r| RequirementView {
+            display_id: display_requirement_id(&r.framework, &r.id),
+            requirement: r,
         })
         .collect();
-    Ok(everything(&items))
+    Ok(everything(items))
 }
 
-async fn framework_coverage<S: Store>(
+/// How much of a framework the baseline covers.
+#[utoipa::path(get, path = "/api/v1/frameworks/{id}/coverage", tag = "catalogue",
+    params(("id" = String, Path, description = "Framework ID")),
+    responses(
+        (status = 200, description = "Coverage by requirement", body = FrameworkCoverage),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn framework_coverage<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<FrameworkCoverage> {
     principal.authorize(Action::ReadCatalogue)?;
     let framework = known_framework(&state, &id).await?;
     let requirements = state.store.list_requirements(&framework).await?;
@@ -194,41 +311,72 @@ async fn framework_coverage<S: Store>(
         })
         .await?;
     let c = coverage(&requirements, &mappings);
-    Ok(Json(json!({
-        "framework": framework,
-        "total": c.total(),
-        "covered": c.covered,
-        "partly_covered": c.partly_covered,
-        "not_covered": c.not_covered,
-        "covered_or_partly_percent": c.covered_or_partly_percent(),
-        "requirements": c.requirements,
-    })))
+    Ok(Json(FrameworkCoverage {
+        framework,
+        total: c.total(),
+        covered: c.covered,
+        partly_covered: c.partly_covered,
+        not_covered: c.not_covered,
+        covered_or_partly_percent: c.covered_or_partly_percent(),
+        requirements: c.requirements,
+    }))
 }
 
-async fn list_mappings<S: Store>(
+/// Mappings from controls to requirements, filtered.
+#[utoipa::path(get, path = "/api/v1/mappings", tag = "catalogue",
+    params(
+        ("control" = Option<String>, Query, description = "Only mappings of this control"),
+        ("framework" = Option<String>, Query, description = "Only mappings into this framework"),
+        ("requirement" = Option<String>, Query, description = "Only mappings to this requirement"),
+    ),
+    responses(
+        (status = 200, description = "The mappings", body = Page<Mapping>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_mappings<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult {
+) -> ApiResult<Page<Mapping>> {
     principal.authorize(Action::ReadCatalogue)?;
     let filter = MappingFilter {
         control: params.get("control").map(|x| x.as_str().into()),
         framework: params.get("framework").map(|x| x.as_str().into()),
         requirement: params.get("requirement").map(|x| x.as_str().into()),
     };
-    Ok(everything(&state.store.list_mappings(&filter).await?))
+    Ok(everything(state.store.list_mappings(&filter).await?))
 }
 
-async fn list_services<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+/// The provider's services.
+#[utoipa::path(get, path = "/api/v1/services", tag = "services",
+    responses(
+        (status = 200, description = "Every service", body = Page<Service>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_services<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+) -> ApiResult<Page<Service>> {
     principal.authorize(Action::ReadCatalogue)?;
-    Ok(everything(&state.store.list_services().await?))
+    Ok(everything(state.store.list_services().await?))
 }
 
-async fn responsibility<S: Store>(
+/// The responsibility rules, for every service or one.
+#[utoipa::path(get, path = "/api/v1/responsibility", tag = "services",
+    params(("service" = Option<String>, Query, description = "Only this service's entries and rules")),
+    responses(
+        (status = 200, description = "Model defaults, entries and option rules", body = ResponsibilityRules),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn responsibility<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult {
+) -> ApiResult<ResponsibilityRules> {
     principal.authorize(Action::ReadCatalogue)?;
     let service = params
         .get("service")
@@ -246,30 +394,58 @@ async fn responsibility<S: Store>(
             format!("unknown service {id}"),
         ));
     }
-    Ok(Json(json!({
-        "model_defaults": state.store.list_model_defaults().await?,
-        "entries": state.store.list_responsibility_entries(service.as_ref()).await?,
-        "option_rules": state.store.list_option_rules(service.as_ref()).await?,
-    })))
+    Ok(Json(ResponsibilityRules {
+        model_defaults: state.store.list_model_defaults().await?,
+        entries: state
+            .store
+            .list_responsibility_entries(service.as_ref())
+            .await?,
+        option_rules: state.store.list_option_rules(service.as_ref()).await?,
+    }))
 }
 
-async fn list_tenants<S: Store>(State(state): Shared<S>, principal: Principal) -> ApiResult {
+/// The tenants the caller may see.
+#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants",
+    responses(
+        (status = 200, description = "The caller's tenants", body = Page<Tenant>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_tenants<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+) -> ApiResult<Page<Tenant>> {
     let cap = principal.authorize(Action::ReadTenant)?;
-    Ok(everything(&state.store.list_tenants(cap.scope()).await?))
+    Ok(everything(state.store.list_tenants(cap.scope()).await?))
 }
 
-async fn get_tenant<S: Store>(
+/// One tenant.
+#[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants",
+    params(("id" = String, Path, description = "Tenant ID")),
+    responses(
+        (status = 200, description = "The tenant", body = Tenant),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_tenant<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<Tenant> {
     let cap = principal.authorize(Action::ReadTenant)?;
     let tenant = state
         .store
         .get_tenant(cap.scope(), &id.as_str().into())
         .await?
-        .ok_or_else(|| Problem::not_found(&format!("tenant {id}")))?;
-    Ok(Json(serde_json::to_value(tenant).unwrap_or(Value::Null)))
+        .ok_or_else(no_tenant)?;
+    Ok(Json(tenant))
+}
+
+/// The same answer for a tenant that does not exist and one outside the caller's scope; it does not echo
+/// the ID, so the two bodies are identical.
+fn no_tenant() -> Problem {
+    Problem::not_found("tenant")
 }
 
 /// The programme and one tenant of it, or 404.
@@ -290,30 +466,47 @@ async fn programme_and_tenant<S: Store>(
         .iter()
         .find(|t| t.id.as_str() == id)
         .cloned()
-        .ok_or_else(|| Problem::not_found(&format!("tenant {id}")))?;
+        .ok_or_else(no_tenant)?;
     Ok((programme, tenant))
 }
 
-async fn get_profile<S: Store>(
+/// A tenant's profile: services with options, regions, frameworks.
+#[utoipa::path(get, path = "/api/v1/tenants/{id}/profile", tag = "tenants",
+    params(("id" = String, Path, description = "Tenant ID")),
+    responses(
+        (status = 200, description = "The profile", body = Profile),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_profile<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<Profile> {
     let cap = principal.authorize(Action::ReadTenant)?;
     let (_, tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
-    Ok(Json(
-        serde_json::to_value(Profile::of(&tenant)).unwrap_or(Value::Null),
-    ))
+    Ok(Json(Profile::of(&tenant)))
 }
 
 /// Replaces a tenant's profile. The whole profile is checked first; any problem refuses it with every
 /// problem listed and nothing changed. The change is audited in the tenant's chain.
-async fn put_profile<S: Store>(
+#[utoipa::path(put, path = "/api/v1/tenants/{id}/profile", tag = "tenants",
+    params(("id" = String, Path, description = "Tenant ID")),
+    request_body(content = Profile, description = "The whole new profile"),
+    responses(
+        (status = 200, description = "The profile now in force", body = Profile),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn put_profile<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult {
+) -> ApiResult<Profile> {
     let cap = principal.authorize(Action::EditTenant)?;
     let profile: Profile = serde_json::from_slice(&body).map_err(|e| {
         Problem::bad_field(
@@ -343,7 +536,7 @@ async fn put_profile<S: Store>(
         .store
         .update_tenant(cap.scope(), cap.actor(), &profile.applied_to(&tenant))
         .await?;
-    Ok(Json(serde_json::to_value(&profile).unwrap_or(Value::Null)))
+    Ok(Json(profile))
 }
 
 fn report_problem(e: ReportError) -> Problem {
@@ -377,7 +570,27 @@ fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Respons
 /// A tenant's matrix: `format` json (default), csv, xlsx, crm, soa or oscal; `framework` narrows the
 /// framework views (and csv) to one framework; `as_of` (a date or an RFC 3339 instant) takes the profile
 /// the tenant had then.
-async fn tenant_matrix<S: Store>(
+#[utoipa::path(get, path = "/api/v1/tenants/{id}/matrix", tag = "tenants",
+    params(
+        ("id" = String, Path, description = "Tenant ID"),
+        ("format" = Option<String>, Query, description = "json (default), csv, xlsx, crm, soa or oscal",
+            pattern = "^(json|csv|xlsx|crm|soa|oscal)$"),
+        ("framework" = Option<String>, Query, description = "Narrow the framework views to one framework"),
+        ("as_of" = Option<String>, Query, description = "A date (YYYY-MM-DD) or RFC 3339 instant"),
+    ),
+    responses(
+        (status = 200, description = "The matrix: JSON (the report, or OSCAL documents by file name), CSV or XLSX",
+            content(
+                (Object = "application/json"),
+                (String = "text/csv"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn tenant_matrix<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(id): Path<String>,

@@ -14,43 +14,42 @@ use assure_domain::evidence::{
 };
 use assure_evidence::{EvidenceError, Repository, UploadRequest};
 use assure_store::{EvidenceQuery, Store, StoreError, TenantScope};
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::routing::post;
 use futures_util::TryStreamExt;
-use serde_json::{Value, json};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::api::{DEFAULT_LIMIT, MAX_LIMIT, int_param};
+use crate::api::{DEFAULT_LIMIT, MAX_LIMIT, Page, int_param};
 use crate::auth::Principal;
 use crate::problem::Problem;
+use crate::routing::{Method, Routes};
 use assure_domain::access::Action;
 use assure_store::Actor;
 
 type Shared<S> = State<Arc<AppState<S>>>;
 
 /// Routes that stream bodies: no body limit or timeout beyond the evidence size limit.
-pub fn streaming_routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route(
+pub fn streaming_routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .on(
+            Method::Post,
             "/tenants/{tenant}/evidence",
             post(upload::<S>).layer(DefaultBodyLimit::disable()),
         )
-        .route(
-            "/tenants/{tenant}/evidence/{id}/content",
-            get(download::<S>),
-        )
+        .get("/tenants/{tenant}/evidence/{id}/content", download::<S>)
 }
 
 /// Routes with small answers.
-pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route("/tenants/{tenant}/evidence", get(list::<S>))
-        .route("/tenants/{tenant}/evidence/{id}", get(show::<S>))
+pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .get("/tenants/{tenant}/evidence", list::<S>)
+        .get("/tenants/{tenant}/evidence/{id}", show::<S>)
 }
 
 /// The same answer for a tenant that does not exist and one the caller may not see.
@@ -238,7 +237,34 @@ fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>)
     }
 }
 
-async fn upload<S: Store>(
+/// Uploads evidence: a `multipart/form-data` form (metadata fields, then the `file` part) or the raw bytes
+/// as the body with the metadata in the query string or `X-Assure-*` headers.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/evidence", tag = "evidence",
+    params(
+        ("tenant" = String, Path, description = "Tenant ID"),
+        ("kind" = Option<String>, Query, description = "What the evidence is (required unless in a form field or header)"),
+        ("title" = Option<String>, Query, description = "A short title (required unless in a form field or header)"),
+        ("collected_at" = Option<String>, Query, description = "When it was collected (RFC 3339)"),
+        ("control" = Option<String>, Query, description = "A control it supports (repeatable)"),
+        ("supersedes" = Option<String>, Query, description = "The evidence ID this replaces"),
+        ("file_name" = Option<String>, Query, description = "The file's name"),
+    ),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
+    responses(
+        (status = 201, description = "The stored record", body = EvidenceRecord),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with a stored record", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the evidence size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The metadata is refused; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "This server has no evidence store", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn upload<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Path(tenant): Path<String>,
@@ -266,7 +292,7 @@ async fn upload<S: Store>(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if is_multipart {
         let record = upload_multipart(&state, &scope, tenant, &who, params, request).await?;
-        return Ok((StatusCode::CREATED, Json(record_json(&record))).into_response());
+        return Ok((StatusCode::CREATED, Json(record)).into_response());
     }
     let one = |name: &str| params.get(name).and_then(|v| v.last()).cloned();
     let upload = UploadRequest {
@@ -286,7 +312,7 @@ async fn upload<S: Store>(
         .upload(&scope, &actor, upload, body)
         .await
         .map_err(evidence_problem)?;
-    Ok((StatusCode::CREATED, Json(record_json(&record))).into_response())
+    Ok((StatusCode::CREATED, Json(record)).into_response())
 }
 
 /// Refuses, before reading the body, an upload whose declared length is over the evidence size limit
@@ -364,16 +390,56 @@ pub(crate) async fn upload_multipart<S: Store>(
     }
 }
 
-fn record_json(r: &EvidenceRecord) -> Value {
-    serde_json::to_value(r).unwrap_or(Value::Null)
+/// A record, the record that superseded it (if any) and every version of its chain.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct EvidenceDetail {
+    pub record: EvidenceRecord,
+    pub superseded_by: Option<EvidenceId>,
+    pub versions: Vec<EvidenceRecord>,
 }
 
-async fn list<S: Store>(
+/// The upload form: metadata fields first, then the file.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // describes a form for the OpenAPI document; never built
+pub struct UploadForm {
+    /// What the evidence is (`configuration`, `policy`, `report`...).
+    kind: String,
+    title: String,
+    /// RFC 3339.
+    collected_at: String,
+    /// Controls it supports, comma-separated.
+    control: Option<String>,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+/// A tenant's evidence records, newest first, filtered.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence", tag = "evidence",
+    params(
+        ("tenant" = String, Path, description = "Tenant ID"),
+        ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 0, maximum = 1000),
+        ("offset" = Option<i64>, Query, description = "Items to skip", minimum = 0),
+        ("kind" = Option<String>, Query, description = "Only evidence of this kind"),
+        ("control" = Option<String>, Query, description = "Only evidence linked to this control"),
+        ("expires_before" = Option<String>, Query, description = "Only evidence expiring before this date (YYYY-MM-DD)"),
+        ("expired" = Option<bool>, Query, description = "true: only evidence already expired"),
+        ("versions" = Option<String>, Query, description = "all: superseded versions too"),
+    ),
+    responses(
+        (status = 200, description = "A page of records", body = Page<EvidenceRecord>),
+        (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list<S: Store>(
     State(state): Shared<S>,
     Path(tenant): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     principal: Principal,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<Page<EvidenceRecord>>, Problem> {
     let cap = principal.authorize(Action::ReadTenant)?;
     let scope = cap.scope();
     let tenant = visible_tenant(&state, scope, &tenant).await?;
@@ -409,17 +475,31 @@ async fn list<S: Store>(
         offset,
     };
     let page = state.store.list_evidence(scope, &query).await?;
-    let items: Vec<Value> = page.items.iter().map(record_json).collect();
-    Ok(Json(
-        json!({ "items": items, "total": page.total, "limit": limit, "offset": offset }),
-    ))
+    Ok(Json(Page {
+        items: page.items,
+        total: page.total,
+        limit,
+        offset,
+    }))
 }
 
-async fn show<S: Store>(
+/// One evidence record with its versions.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence/{id}", tag = "evidence",
+    params(
+        ("tenant" = String, Path, description = "Tenant ID"),
+        ("id" = String, Path, description = "Evidence ID"),
+    ),
+    responses(
+        (status = 200, description = "The record, what superseded it, and every version", body = EvidenceDetail),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn show<S: Store>(
     State(state): Shared<S>,
     Path((tenant, id)): Path<(String, String)>,
     principal: Principal,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EvidenceDetail>, Problem> {
     let cap = principal.authorize(Action::ReadTenant)?;
     let scope = cap.scope();
     let tenant = visible_tenant(&state, scope, &tenant).await?;
@@ -434,14 +514,30 @@ async fn show<S: Store>(
         .iter()
         .find(|v| v.supersedes.as_ref() == Some(&record.id))
         .map(|v| v.id.clone());
-    Ok(Json(json!({
-        "record": record_json(&record),
-        "superseded_by": superseded_by,
-        "versions": versions.iter().map(record_json).collect::<Vec<_>>(),
-    })))
+    Ok(Json(EvidenceDetail {
+        record,
+        superseded_by,
+        versions,
+    }))
 }
 
-async fn download<S: Store>(
+/// The evidence's bytes, decrypted and checked against their digest as they stream; the download is audited.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence/{id}/content", tag = "evidence",
+    params(
+        ("tenant" = String, Path, description = "Tenant ID"),
+        ("id" = String, Path, description = "Evidence ID"),
+    ),
+    responses(
+        (status = 200, description = "The content, with the media type it was uploaded with", content(
+            (Vec<u8> = "*/*"),
+        )),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or outside the caller's scope (the two look alike)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The tenant's key was destroyed (crypto-shredded)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "This server has no evidence store", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn download<S: Store>(
     State(state): Shared<S>,
     Path((tenant, id)): Path<(String, String)>,
     principal: Principal,

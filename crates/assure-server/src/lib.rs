@@ -8,8 +8,10 @@ mod api;
 pub mod auth;
 mod evidence;
 mod hardening;
+pub mod openapi;
 pub mod pages;
 mod problem;
+pub mod routing;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +22,6 @@ use axum::Router;
 use axum::http::HeaderName;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -32,6 +33,8 @@ pub use auth::pages::issue_token;
 pub use auth::{AuthSettings, Authorized, Credential, LANDING, Principal, SessionCaller, scope_of};
 pub use hardening::CSP;
 pub use problem::Problem;
+pub use routing::RouteEntry;
+use routing::Routes;
 
 /// What every handler can reach.
 #[derive(Debug)]
@@ -76,6 +79,41 @@ impl<S> AppState<S> {
     }
 }
 
+/// Every route of the application with its method, as mounted by [`router`]: what the isolation matrix
+/// walks and the OpenAPI document must cover.
+pub fn route_table<S: Store>() -> Vec<RouteEntry> {
+    routes::<S>().table().to_vec()
+}
+
+fn small_bodies<S: Store>(routes: Routes<Arc<AppState<S>>>) -> Routes<Arc<AppState<S>>> {
+    routes.layered(|r| {
+        r.route_layer(RequestBodyLimitLayer::new(1024 * 1024))
+            .route_layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(30),
+            ))
+    })
+}
+
+/// The routes before the application-wide layers.
+fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    let small = small_bodies(api::routes::<S>().merge(evidence::routes::<S>()));
+    // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
+    let sign_in = small_bodies(auth::pages::routes::<S>().merge(auth::oidc::routes::<S>()));
+    let pages = small_bodies(pages::routes::<S>())
+        .merge(pages::streaming_routes::<S>())
+        .layered(|r| r.route_layer(axum::middleware::from_fn(pages::viewer::from_session)))
+        .merge(sign_in);
+    Routes::new()
+        .get("/healthz", || async { "ok" })
+        .get("/readyz", readyz::<S>)
+        .get("/metrics", hardening::metrics::<S>)
+        .get("/api/openapi.json", openapi::serve)
+        .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
+        .merge(pages)
+        .merge(pages::assets::routes())
+}
+
 /// The whole application router. Small requests get a 1 MiB body limit and a 30 s timeout; evidence
 /// uploads and downloads stream for as long as they take, bounded by the evidence size limit.
 ///
@@ -83,38 +121,9 @@ impl<S> AppState<S> {
 /// `/metrics` with its own rule, the login pages and `/static/`), is counted in the metrics under its
 /// route template, and answers with the security headers and an `x-request-id`.
 pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
-    let small = api::routes::<S>()
-        .merge(evidence::routes::<S>())
-        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .route_layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ));
-    // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
-    let sign_in = auth::pages::routes::<S>()
-        .merge(auth::oidc::routes::<S>())
-        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .route_layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ));
-    let pages = pages::routes::<S>()
-        .route_layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .route_layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .merge(pages::streaming_routes::<S>())
-        .route_layer(axum::middleware::from_fn(pages::viewer::from_session))
-        .merge(sign_in);
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz::<S>))
-        .route("/metrics", get(hardening::metrics::<S>))
-        .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
-        .merge(pages)
-        .merge(pages::assets::routes())
+    routes::<S>()
+        .into_router()
         .layer(from_fn_with_state(state.clone(), auth::authenticate::<S>))
         .layer(from_fn_with_state(
             state.clone(),

@@ -762,7 +762,9 @@ fn the_vendored_htmx_is_the_version_and_digest_its_readme_records() {
 async fn pages_without_a_viewer_are_refused() {
     let demo = demo().await;
     // The page routes alone, without the layer that decides who is looking.
-    let app: Router = assure_server::pages::routes::<SqliteStore>().with_state(demo.state.clone());
+    let app: Router = assure_server::pages::routes::<SqliteStore>()
+        .into_router()
+        .with_state(demo.state.clone());
     let response = app
         .oneshot(
             Request::get("/controls")

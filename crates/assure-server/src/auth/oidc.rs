@@ -12,16 +12,15 @@ use std::sync::Arc;
 
 use askama::Template;
 use assure_store::{Actor, Store};
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{cookie, mfa_required, safe_next};
 use crate::AppState;
+use crate::routing::Routes;
 
 /// Which claim of the ID token names the Assure user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,10 +56,10 @@ impl std::fmt::Debug for OidcSettings {
 
 const FLOW_COOKIE: &str = "assure_oidc";
 
-pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route("/login/oidc", get(start::<S>))
-        .route("/login/oidc/callback", get(callback::<S>))
+pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .get("/login/oidc", start::<S>)
+        .get("/login/oidc/callback", callback::<S>)
 }
 
 /// Why an OpenID Connect login failed; shown to the person (no secrets in it).

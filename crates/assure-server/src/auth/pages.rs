@@ -8,11 +8,9 @@ use askama::Template;
 use assure_domain::user::Affiliation;
 use assure_store::{Actor, FailureOutcome, NewApiToken, NewSession, Store};
 use axum::Form;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{
@@ -20,22 +18,24 @@ use super::{
     percent_encode, safe_next, set_cookie,
 };
 use crate::AppState;
+use crate::routing::Routes;
 
 type Shared<S> = State<Arc<AppState<S>>>;
 
-pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route("/login", get(login_page::<S>).post(login::<S>))
-        .route("/login/mfa", get(mfa_page).post(mfa::<S>))
-        .route("/logout", post(logout::<S>))
-        .route("/account", get(account::<S>))
-        .route("/account/tokens", post(create_token::<S>))
-        .route("/account/tokens/{id}/revoke", post(revoke_token::<S>))
-        .route(
-            "/account/password",
-            get(password_page).post(change_password::<S>),
-        )
-        .route("/account/mfa", get(enrol_page).post(enrol::<S>))
+pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .get("/login", login_page::<S>)
+        .post("/login", login::<S>)
+        .get("/login/mfa", mfa_page)
+        .post("/login/mfa", mfa::<S>)
+        .post("/logout", logout::<S>)
+        .get("/account", account::<S>)
+        .post("/account/tokens", create_token::<S>)
+        .post("/account/tokens/{id}/revoke", revoke_token::<S>)
+        .get("/account/password", password_page)
+        .post("/account/password", change_password::<S>)
+        .get("/account/mfa", enrol_page)
+        .post("/account/mfa", enrol::<S>)
 }
 
 /// A rendered page; pages of this module are never cached (they show secrets once).

@@ -4,13 +4,12 @@
 //! Pages link each asset with `?v=` and the first 16 hex digits of its SHA-256, so a new build with a
 //! changed file gets a new URL and no browser keeps a stale copy.
 
+use crate::routing::Routes;
 use std::sync::LazyLock;
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use sha2::{Digest, Sha256};
 
 /// One embedded file.
@@ -66,8 +65,8 @@ pub fn url(path: &str) -> String {
 }
 
 /// The `/static/{*path}` route.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/static/{*path}", get(serve))
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Routes<S> {
+    Routes::new().get("/static/{*path}", serve)
 }
 
 async fn serve(Path(path): Path<String>) -> Response {

@@ -12,7 +12,6 @@ use assure_domain::catalogue::Control;
 use assure_domain::evidence::{EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord};
 use assure_domain::tenant::Tenant;
 use assure_store::{ControlQuery, EvidenceQuery, Store};
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
@@ -22,6 +21,7 @@ use time::format_description::well_known::Rfc3339;
 use super::tenants::visible_tenant;
 use super::{Choice, Layout, PageError, Pager, Viewer, assets, query_string, render};
 use crate::AppState;
+use crate::routing::{Method, Routes};
 
 type Shared<S> = State<Arc<AppState<S>>>;
 
@@ -31,8 +31,9 @@ const PER_PAGE: i64 = 25;
 const SOON_DAYS: i64 = 30;
 
 /// The upload route: streams, so it sits outside the small-body limit.
-pub fn upload_routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new().route(
+pub fn upload_routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new().on(
+        Method::Post,
         "/tenants/{id}/evidence",
         post(upload::<S>).layer(DefaultBodyLimit::disable()),
     )

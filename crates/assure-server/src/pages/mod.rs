@@ -21,50 +21,44 @@ use std::sync::Arc;
 use askama::Template;
 use assure_domain::access::Action;
 use assure_store::Store;
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 
 pub use viewer::Viewer;
 
 use crate::AppState;
 use crate::problem::Problem;
+use crate::routing::Routes;
 
 /// Page routes with small bodies (the caller adds the body limit and timeout).
-pub fn routes<S: Store>() -> Router<Arc<AppState<S>>> {
-    Router::new()
-        .route("/", get(dashboard::page::<S>))
-        .route("/controls", get(catalogue::controls::<S>))
-        .route("/controls/{id}", get(catalogue::control::<S>))
-        .route("/frameworks", get(catalogue::frameworks::<S>))
-        .route("/frameworks/{id}", get(catalogue::framework::<S>))
-        .route("/services", get(services::list::<S>))
-        .route("/services/defaults", get(services::defaults::<S>))
-        .route("/services/{id}", get(services::service::<S>))
-        .route("/tenants", get(tenants::list::<S>))
-        .route("/tenants/{id}", get(tenants::tenant::<S>))
-        .route(
-            "/tenants/{id}/profile",
-            get(tenants::profile_form::<S>).post(tenants::profile_save::<S>),
-        )
-        .route("/tenants/{id}/matrix", get(matrix::table::<S>))
-        .route("/tenants/{id}/matrix/{control}", get(matrix::cell::<S>))
-        .route(
+pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
+    Routes::new()
+        .get("/", dashboard::page::<S>)
+        .get("/controls", catalogue::controls::<S>)
+        .get("/controls/{id}", catalogue::control::<S>)
+        .get("/frameworks", catalogue::frameworks::<S>)
+        .get("/frameworks/{id}", catalogue::framework::<S>)
+        .get("/services", services::list::<S>)
+        .get("/services/defaults", services::defaults::<S>)
+        .get("/services/{id}", services::service::<S>)
+        .get("/tenants", tenants::list::<S>)
+        .get("/tenants/{id}", tenants::tenant::<S>)
+        .get("/tenants/{id}/profile", tenants::profile_form::<S>)
+        .post("/tenants/{id}/profile", tenants::profile_save::<S>)
+        .get("/tenants/{id}/matrix", matrix::table::<S>)
+        .get("/tenants/{id}/matrix/{control}", matrix::cell::<S>)
+        .get(
             "/tenants/{id}/frameworks/{framework}",
-            get(matrix::framework::<S>),
+            matrix::framework::<S>,
         )
-        .route("/tenants/{id}/soa", get(matrix::soa::<S>))
-        .route("/tenants/{id}/evidence", get(evidence::list::<S>))
-        .route("/tenants/{id}/evidence/new", get(evidence::form::<S>))
-        .route(
-            "/tenants/{id}/evidence/{evidence}",
-            get(evidence::record::<S>),
-        )
+        .get("/tenants/{id}/soa", matrix::soa::<S>)
+        .get("/tenants/{id}/evidence", evidence::list::<S>)
+        .get("/tenants/{id}/evidence/new", evidence::form::<S>)
+        .get("/tenants/{id}/evidence/{evidence}", evidence::record::<S>)
 }
 
 /// Page routes that stream request bodies (evidence upload): no body limit beyond the evidence size limit.
-pub fn streaming_routes<S: Store>() -> Router<Arc<AppState<S>>> {
+pub fn streaming_routes<S: Store>() -> Routes<Arc<AppState<S>>> {
     evidence::upload_routes::<S>()
 }
 

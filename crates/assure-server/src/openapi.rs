@@ -1,0 +1,94 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` annotations and
+//! the wire types' `ToSchema` derives, served at `/api/openapi.json` (to signed-in callers, like every
+//! other route but health and sign-in).
+//!
+//! The document and the router are kept honest by tests: every API route of [`crate::route_table`] must be
+//! an operation here and every operation a route (`tests/isolation.rs`), and schemathesis checks live
+//! answers against the schemas (`assure-cli/tests/api_schema.rs`).
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{api, evidence};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Assure API",
+        description = "The customer security programme of a cloud provider as data: control baseline, \
+                       framework mappings, shared-responsibility matrices, tenants and their evidence. \
+                       Every operation needs a session or an API token (`Authorization: Bearer`); what a \
+                       caller sees is limited to its role and tenants, and anything outside answers \
+                       exactly as something that does not exist.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        api::list_controls,
+        api::get_control,
+        api::list_domains,
+        api::list_frameworks,
+        api::list_requirements,
+        api::framework_coverage,
+        api::list_mappings,
+        api::list_services,
+        api::responsibility,
+        api::list_tenants,
+        api::get_tenant,
+        api::get_profile,
+        api::put_profile,
+        api::tenant_matrix,
+        evidence::list,
+        evidence::show,
+        evidence::upload,
+        evidence::download,
+    ),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    tags(
+        (name = "catalogue", description = "The control baseline, frameworks and mappings"),
+        (name = "services", description = "Services and the responsibility split"),
+        (name = "tenants", description = "Customers, their profiles and matrices"),
+        (name = "evidence", description = "A tenant's evidence records and content"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// `GET /api/openapi.json`.
+pub(crate) async fn serve() -> impl IntoResponse {
+    Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_declares_openapi_3_1_and_bearer_security() {
+        let doc = serde_json::to_value(document()).unwrap_or_default();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(doc["paths"]["/api/v1/controls"]["get"].is_object());
+    }
+}
