@@ -1401,3 +1401,91 @@ fn password_step(
         .send()
         .expect("login")
 }
+
+/// One demo user of every role, for the API fuzzing below.
+const ONE_USER_PER_ROLE: [&str; 8] = [
+    "admin@contour.example",
+    "security-lead@contour.example",
+    "dpo@contour.example",
+    "oversight@contour.example",
+    "fiona.macleod@northbank.example",
+    "audit.viewer@northbank.example",
+    "dpo@northbank.example",
+    "eleanor.voss@harbour-assurance.example",
+];
+
+/// schemathesis (PyPI, from `ASSURE_PYTHON`) fuzzes every operation of `/api/openapi.json`, at least 50
+/// examples each plus the stateful links it infers, with a token of each role: no answer is a 5xx, and
+/// every answer's status, content type and body match the document.
+#[test]
+fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema_for_any_role() {
+    let Some(python) = std::env::var_os("ASSURE_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set ASSURE_PYTHON to a python with schemathesis"
+        );
+        eprintln!(
+            "skipped: set ASSURE_PYTHON to a python with schemathesis installed (pip install schemathesis)"
+        );
+        return;
+    };
+    let db = Db::new(Backend::Sqlite).expect("sqlite");
+    db.init();
+    let server = Server::start(&db);
+    let document = reqwest::blocking::Client::new()
+        .get(format!("{}/api/openapi.json", server.base))
+        .bearer_auth(&server.token)
+        .send()
+        .and_then(reqwest::blocking::Response::text)
+        .expect("openapi.json");
+    let operations: usize = serde_json::from_str::<Value>(&document).expect("json")["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|item| item.as_object().map_or(0, serde_json::Map::len))
+        .sum();
+    let schema = db.data_dir().join("openapi.json");
+    std::fs::write(&schema, document).expect("write schema");
+    let runs: Vec<(&str, std::process::Child)> = ONE_USER_PER_ROLE
+        .iter()
+        .map(|user| {
+            let token = Server::token(&db, user);
+            let child = Command::new(&python)
+                .args(["-m", "schemathesis.cli", "run"])
+                .arg(&schema)
+                .args(["--url", &server.base])
+                .args(["-H", &format!("Authorization: Bearer {token}")])
+                .args(["--max-examples", "50", "--workers", "1"])
+                .args(["--phases", "examples,coverage,fuzzing,stateful"])
+                .args([
+                    "--checks",
+                    "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                ])
+                .args(["--seed", "20261204"])
+                .env("NO_COLOR", "1")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("run schemathesis");
+            (*user, child)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for (user, child) in runs {
+        let out = child.wait_with_output().expect("schemathesis output");
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            failures.push(format!(
+                "as {user}: exit {:?}\n{text}\n{}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        } else {
+            assert!(
+                text.contains(&format!("Tested: {operations}")),
+                "schemathesis did not test all {operations} operations as {user}:\n{text}"
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -189,7 +189,7 @@ pub(crate) async fn list_controls<S: Store>(
 
 /// One control with its mappings.
 #[utoipa::path(get, path = "/api/v1/controls/{id}", tag = "catalogue",
-    params(("id" = String, Path, description = "Control ID (`IAM-01`)")),
+    params(("id" = String, Path, description = "Control ID", example = "IAM-01")),
     responses(
         (status = 200, description = "The control and its mappings", body = ControlDetail),
         (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
@@ -261,7 +261,7 @@ async fn known_framework<S: Store>(
 
 /// A framework's requirements in the publisher's order.
 #[utoipa::path(get, path = "/api/v1/frameworks/{id}/requirements", tag = "catalogue",
-    params(("id" = String, Path, description = "Framework ID (`iso27001-2022`)")),
+    params(("id" = String, Path, description = "Framework ID", example = "iso27001-2022")),
     responses(
         (status = 200, description = "Every requirement", body = Page<RequirementView>),
         (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
@@ -288,7 +288,7 @@ pub(crate) async fn list_requirements<S: Store>(
 
 /// How much of a framework the baseline covers.
 #[utoipa::path(get, path = "/api/v1/frameworks/{id}/coverage", tag = "catalogue",
-    params(("id" = String, Path, description = "Framework ID")),
+    params(("id" = String, Path, description = "Framework ID", example = "iso27001-2022")),
     responses(
         (status = 200, description = "Coverage by requirement", body = FrameworkCoverage),
         (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
@@ -365,7 +365,7 @@ pub(crate) async fn list_services<S: Store>(
 
 /// The responsibility rules, for every service or one.
 #[utoipa::path(get, path = "/api/v1/responsibility", tag = "services",
-    params(("service" = Option<String>, Query, description = "Only this service's entries and rules")),
+    params(("service" = Option<String>, Query, description = "Only this service's entries and rules", example = "vm")),
     responses(
         (status = 200, description = "Model defaults, entries and option rules", body = ResponsibilityRules),
         (status = 400, description = "A parameter is wrong; `field` names it", body = Problem, content_type = "application/problem+json"),
@@ -421,7 +421,7 @@ pub(crate) async fn list_tenants<S: Store>(
 
 /// One tenant.
 #[utoipa::path(get, path = "/api/v1/tenants/{id}", tag = "tenants",
-    params(("id" = String, Path, description = "Tenant ID")),
+    params(("id" = String, Path, description = "Tenant ID", example = "northbank")),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
         (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
@@ -472,7 +472,7 @@ async fn programme_and_tenant<S: Store>(
 
 /// A tenant's profile: services with options, regions, frameworks.
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/profile", tag = "tenants",
-    params(("id" = String, Path, description = "Tenant ID")),
+    params(("id" = String, Path, description = "Tenant ID", example = "northbank")),
     responses(
         (status = 200, description = "The profile", body = Profile),
         (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
@@ -492,7 +492,7 @@ pub(crate) async fn get_profile<S: Store>(
 /// Replaces a tenant's profile. The whole profile is checked first; any problem refuses it with every
 /// problem listed and nothing changed. The change is audited in the tenant's chain.
 #[utoipa::path(put, path = "/api/v1/tenants/{id}/profile", tag = "tenants",
-    params(("id" = String, Path, description = "Tenant ID")),
+    params(("id" = String, Path, description = "Tenant ID", example = "northbank")),
     request_body(content = Profile, description = "The whole new profile"),
     responses(
         (status = 200, description = "The profile now in force", body = Profile),
@@ -572,7 +572,7 @@ fn download(content_type: &'static str, name: String, bytes: Vec<u8>) -> Respons
 /// the tenant had then.
 #[utoipa::path(get, path = "/api/v1/tenants/{id}/matrix", tag = "tenants",
     params(
-        ("id" = String, Path, description = "Tenant ID"),
+        ("id" = String, Path, description = "Tenant ID", example = "northbank"),
         ("format" = Option<String>, Query, description = "json (default), csv, xlsx, crm, soa or oscal",
             pattern = "^(json|csv|xlsx|crm|soa|oscal)$"),
         ("framework" = Option<String>, Query, description = "Narrow the framework views to one framework"),

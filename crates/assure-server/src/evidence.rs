@@ -241,7 +241,7 @@ fn header_params(headers: &HeaderMap, params: &mut HashMap<String, Vec<String>>)
 /// as the body with the metadata in the query string or `X-Assure-*` headers.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/evidence", tag = "evidence",
     params(
-        ("tenant" = String, Path, description = "Tenant ID"),
+        ("tenant" = String, Path, description = "Tenant ID", example = "northbank"),
         ("kind" = Option<String>, Query, description = "What the evidence is (required unless in a form field or header)"),
         ("title" = Option<String>, Query, description = "A short title (required unless in a form field or header)"),
         ("collected_at" = Option<String>, Query, description = "When it was collected (RFC 3339)"),
@@ -418,7 +418,7 @@ pub struct UploadForm {
 /// A tenant's evidence records, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence", tag = "evidence",
     params(
-        ("tenant" = String, Path, description = "Tenant ID"),
+        ("tenant" = String, Path, description = "Tenant ID", example = "northbank"),
         ("limit" = Option<i64>, Query, description = "Page size (default 100)", minimum = 0, maximum = 1000),
         ("offset" = Option<i64>, Query, description = "Items to skip", minimum = 0),
         ("kind" = Option<String>, Query, description = "Only evidence of this kind"),
@@ -486,7 +486,7 @@ pub(crate) async fn list<S: Store>(
 /// One evidence record with its versions.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence/{id}", tag = "evidence",
     params(
-        ("tenant" = String, Path, description = "Tenant ID"),
+        ("tenant" = String, Path, description = "Tenant ID", example = "northbank"),
         ("id" = String, Path, description = "Evidence ID"),
     ),
     responses(
@@ -524,7 +524,7 @@ pub(crate) async fn show<S: Store>(
 /// The evidence's bytes, decrypted and checked against their digest as they stream; the download is audited.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/evidence/{id}/content", tag = "evidence",
     params(
-        ("tenant" = String, Path, description = "Tenant ID"),
+        ("tenant" = String, Path, description = "Tenant ID", example = "northbank"),
         ("id" = String, Path, description = "Evidence ID"),
     ),
     responses(
