@@ -327,6 +327,7 @@ on_both_backends!(
     cookies_are_httponly_strict_and_writes_without_csrf_are_refused,
     lockout_happens_at_the_stated_count_and_lifts_at_the_stated_time,
     revoked_expired_and_unknown_tokens_are_refused,
+    an_expired_token_is_refused,
     mfa_cannot_be_skipped_by_going_straight_to_a_page_or_the_api,
     a_password_change_is_forced_before_anything_else,
     a_customer_cannot_read_another_tenant_and_the_404_is_identical,
@@ -403,6 +404,12 @@ async fn cookies_are_httponly_strict_and_writes_without_csrf_are_refused(backend
     let Some(s) = start(backend, AuthSettings::default()).await else {
         return;
     };
+    let login_page = s.http.get(s.url("/login")).send().await.expect("login page");
+    let login_cookie = cookies_named(login_page.headers(), "assure_login")[0].to_owned();
+    assert!(
+        login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Strict"),
+        "the login form's CSRF cookie: {login_cookie}"
+    );
     let r = s.password_step(CARLA, PASSWORD).await;
     assert_eq!(r.status(), 303);
     let set = cookies_named(r.headers(), "assure_session")[0].to_owned();
@@ -588,33 +595,30 @@ async fn revoked_expired_and_unknown_tokens_are_refused(backend: Backend) {
 }
 
 /// An expired token is refused: stored directly with an expiry in the past.
-#[tokio::test]
-async fn an_expired_token_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("assure.db").display());
-    let store = assure_store::SqliteStore::connect(&url)
-        .await
-        .expect("connect");
-    let mut s = serve(store.clone(), AuthSettings::default(), &[]).await;
-    s._dir = Some(dir);
+async fn an_expired_token_is_refused(backend: Backend) {
+    let Some(s) = start(backend, AuthSettings::default()).await else {
+        return;
+    };
     let secret = assure_auth::new_api_token().expect("token");
     let now = time::OffsetDateTime::now_utc();
-    store
-        .create_api_token(
-            &Actor::system("test"),
-            &NewApiToken {
-                id: "expired".into(),
-                user: CARLA.into(),
-                name: "old".into(),
-                token_hash: secret.hash.clone(),
-                at: now - time::Duration::days(2),
-                expires_at: Some(now - time::Duration::seconds(1)),
-            },
-        )
-        .await
-        .expect("token");
+    let token = NewApiToken {
+        id: "expired".into(),
+        user: CARLA.into(),
+        name: "old".into(),
+        token_hash: secret.hash.clone(),
+        at: now - time::Duration::days(2),
+        expires_at: Some(now - time::Duration::seconds(1)),
+    };
+    let actor = Actor::system("test");
+    let stored = match s.store.as_ref().expect("the test server's store") {
+        AnyStore::Sqlite(store) => store.create_api_token(&actor, &token).await,
+        AnyStore::Postgres(store) => store.create_api_token(&actor, &token).await,
+    };
+    stored.expect("token");
     let r = s.bearer(&secret.text, "/api/v1/controls").await;
     assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    s.stop().await;
 }
 
 async fn mfa_cannot_be_skipped_by_going_straight_to_a_page_or_the_api(backend: Backend) {
