@@ -404,7 +404,12 @@ async fn cookies_are_httponly_strict_and_writes_without_csrf_are_refused(backend
     let Some(s) = start(backend, AuthSettings::default()).await else {
         return;
     };
-    let login_page = s.http.get(s.url("/login")).send().await.expect("login page");
+    let login_page = s
+        .http
+        .get(s.url("/login"))
+        .send()
+        .await
+        .expect("login page");
     let login_cookie = cookies_named(login_page.headers(), "assure_login")[0].to_owned();
     assert!(
         login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Strict"),
