@@ -54,11 +54,15 @@ async function seriousViolations(page) {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join("; ")})`);
 }
 
-/** Runs `body(page)` in a new page; on failure saves a screenshot named after `name`, then rethrows. */
+/**
+ * Runs `body(page)` in a new page and returns what it returns; on failure saves a full-page screenshot
+ * named after `name` in SCREENSHOT_DIR (which run.sh empties before the specs, so it holds the failures
+ * of the last run only), names the file in the error, then rethrows.
+ */
 async function withPage(context, name, body) {
   const page = await context.newPage();
   try {
-    await body(page);
+    return await body(page);
   } catch (error) {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, "_")}.png`);

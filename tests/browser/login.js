@@ -9,10 +9,20 @@ const crypto = require("node:crypto");
 /** The demo tenant customer roles of the page specs belong to. */
 const CUSTOMER_TENANT = "northbank";
 
-/** Roles the page specs speak for: the demo user, and the tenant a customer role belongs to. */
+/**
+ * Every role of `Role::ALL` (crates/assure-domain/src/user.rs; `assure-cli/tests/browser.rs` checks that
+ * none is missing), with the demo user the page specs log in as and the tenant a customer role belongs
+ * to. Provider staff and oversight have the demo TOTP secret and pass the second factor.
+ */
 const ROLES = {
+  "provider-admin": { user: "admin@contour.example", tenant: null },
   "provider-security-lead": { user: "security-lead@contour.example", tenant: null },
+  "provider-dpo": { user: "dpo@contour.example", tenant: null },
+  oversight: { user: "oversight@contour.example", tenant: null },
   "customer-compliance-officer": { user: "fiona.macleod@northbank.example", tenant: CUSTOMER_TENANT },
+  "customer-viewer": { user: "audit.viewer@northbank.example", tenant: CUSTOMER_TENANT },
+  "customer-dpo": { user: "dpo@northbank.example", tenant: CUSTOMER_TENANT },
+  assessor: { user: "eleanor.voss@harbour-assurance.example", tenant: null },
 };
 
 /** The password a demo user is given at start, and the one the browser tests change it to. */
@@ -31,7 +41,8 @@ function demoTotp(email, at = Date.now()) {
 
 /**
  * Logs `page` in as the demo user `email` (default: the user of `role`), through every step the server
- * asks for, and waits for the dashboard.
+ * asks for, and waits for the dashboard. Returns the steps it went through, in order ("password",
+ * "totp", "password-change").
  * @param {import('playwright-core').Page} page
  * @param {string} role
  * @param {string} [email]
@@ -41,15 +52,22 @@ async function loginAs(page, role, email) {
   if (!user) {
     throw new Error(`no demo user for role ${role}`);
   }
+  const steps = ["password"];
   await page.goto("/login");
   await page.fill("#user", user);
   await page.fill("#password", demoPassword(user));
   await Promise.all([page.waitForLoadState("load"), page.click("button[type=submit]")]);
   if (new URL(page.url()).pathname === "/login/mfa") {
+    steps.push("totp");
     await page.fill("#code", demoTotp(user));
     await Promise.all([page.waitForLoadState("load"), page.click("form[action='/login/mfa'] button[type=submit]")]);
   }
   if (new URL(page.url()).pathname === "/account/password") {
+    // Part-way through signing in no page may be used yet, so none is offered.
+    if ((await page.locator("nav[aria-label=Main]").count()) !== 0) {
+      throw new Error(`the password change due at ${user}'s first login shows the main navigation`);
+    }
+    steps.push("password-change");
     await page.fill("#current", demoPassword(user));
     await page.fill("#new", changedPassword(user));
     await page.fill("#confirm", changedPassword(user));
@@ -59,6 +77,7 @@ async function loginAs(page, role, email) {
   if (landed.startsWith("/login") || landed.startsWith("/account/")) {
     throw new Error(`logging in as ${user} stopped at ${landed}`);
   }
+  return steps;
 }
 
 module.exports = { loginAs, ROLES, CUSTOMER_TENANT, demoTotp };

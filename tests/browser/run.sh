@@ -75,6 +75,8 @@ if [ -z "$ready" ]; then
 fi
 
 export SCREENSHOT_DIR="$CARGO_TARGET_DIR/browser-screenshots"
+# Only this run's failures: a screenshot left from an earlier run would point at a fixed failure.
+rm -rf "$SCREENSHOT_DIR"
 mkdir -p "$SCREENSHOT_DIR"
 echo "== specs (screenshots of failures in $SCREENSHOT_DIR)"
 status=0

@@ -1,9 +1,14 @@
 //! Authentication primitives of Assure, with no storage or HTTP: Argon2id password hashes, TOTP codes
 //! (RFC 6238) with their `otpauth://` URI and QR code as SVG, single-use recovery codes, and opaque
-//! secrets (session ids, API tokens) of which only the SHA-256 is ever stored.
+//! secrets (session ids, API tokens) of which only the SHA-256 is ever stored. TOTP secrets, which the
+//! server must read back, are sealed at rest with AES-256-GCM ([`TotpVault`]).
 //!
 //! Architecture invariant: a secret handed to a person (a token, a session id, a recovery code) is shown
 //! once and never stored; the store keeps its SHA-256 (tokens, sessions) or its Argon2id hash (passwords).
+
+mod vault;
+
+pub use vault::{OpenedTotp, SEALED_TOTP_PREFIX, TOTP_KEY_PURPOSE, TotpVault};
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -219,6 +224,16 @@ impl TotpSecret {
             return Err(AuthError::Totp("a secret needs at least 128 bits".into()));
         }
         Ok(Self { bytes })
+    }
+
+    /// A secret from its raw bytes (as a sealed secret holds them); at least 128 bits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AuthError> {
+        if bytes.len() < 16 {
+            return Err(AuthError::Totp("a secret needs at least 128 bits".into()));
+        }
+        Ok(Self {
+            bytes: bytes.to_vec(),
+        })
     }
 
     /// The secret in base32 without padding, as authenticator apps take it.

@@ -58,3 +58,33 @@ fn browser_specs_pass_against_the_built_server() {
         "node's test runner reported failures or ran nothing"
     );
 }
+
+/// The roles `tests/browser/login.js` logs in as: the keys of its `ROLES` object.
+fn browser_roles(login_js: &str) -> Vec<String> {
+    let Some(start) = login_js.find("const ROLES = {") else {
+        return Vec::new();
+    };
+    login_js[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with("};"))
+        .filter_map(|line| line.trim().split_once(':'))
+        .map(|(key, _)| key.trim().trim_matches('"').to_owned())
+        .collect()
+}
+
+/// The browser specs speak for every role of the domain, so a new role cannot ship without a browser
+/// login and its page expectations (runs without Chromium).
+#[test]
+fn the_browser_specs_log_in_as_every_role() {
+    let login_js = std::fs::read_to_string(repository_root().join("tests/browser/login.js"))
+        .expect("read tests/browser/login.js");
+    let mut covered = browser_roles(&login_js);
+    covered.sort();
+    let mut roles: Vec<String> = assure_domain::user::Role::ALL
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    roles.sort();
+    assert_eq!(covered, roles, "ROLES in tests/browser/login.js");
+}

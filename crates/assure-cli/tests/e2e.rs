@@ -82,6 +82,30 @@ impl Db {
         assert_eq!(code, 0, "init failed: {err}");
     }
 
+    /// The first column of the first row `sql` selects, as text (what someone reading the database sees).
+    fn select_text(&self, sql: &str) -> Option<String> {
+        let url = self.url();
+        self.rt.block_on(async {
+            if url.starts_with("sqlite:") {
+                let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
+                let value: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&pool)
+                    .await
+                    .expect(sql);
+                pool.close().await;
+                value
+            } else {
+                let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+                let value: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_one(&pool)
+                    .await
+                    .expect(sql);
+                pool.close().await;
+                value
+            }
+        })
+    }
+
     /// Executes SQL directly against the database, as an attacker with database access would.
     fn tamper(&self, statements: &[&str]) {
         let url = self.url();
@@ -239,6 +263,7 @@ on_both_backends!(
     a_bad_profile_edit_is_refused_and_changes_nothing,
     users_and_tokens_are_managed_from_the_cli,
     a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it,
+    totp_secrets_are_stored_sealed_and_plaintext_rows_are_sealed_at_start,
     init_without_demo_creates_only_the_first_admin,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
     the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force,
@@ -1488,4 +1513,70 @@ fn schemathesis_finds_no_server_error_and_no_answer_off_the_schema_for_any_role(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn totp_secrets_are_stored_sealed_and_plaintext_rows_are_sealed_at_start(db: Db) {
+    let stored = || {
+        db.select_text(&format!(
+            "SELECT totp_secret FROM users WHERE id = '{DEMO_ADMIN}'"
+        ))
+        .expect("the demo admin has a TOTP secret")
+    };
+    let base32 = assure_auth::TotpSecret::demo(DEMO_ADMIN).to_base32();
+    db.init();
+    let sealed = stored();
+    assert!(
+        sealed.starts_with(assure_auth::SEALED_TOTP_PREFIX),
+        "init stores the demo secret sealed: {sealed}"
+    );
+    assert!(
+        !sealed.contains(&base32),
+        "the column is not the base32 secret"
+    );
+
+    // A row as written before secrets were sealed is sealed when the server starts.
+    db.tamper(&[&format!(
+        "UPDATE users SET totp_secret = '{base32}' WHERE id = '{DEMO_ADMIN}'"
+    )]);
+    let server = Server::start(&db);
+    let resealed = stored();
+    assert!(
+        resealed.starts_with(assure_auth::SEALED_TOTP_PREFIX) && !resealed.contains(&base32),
+        "serve seals plaintext rows at start: {resealed}"
+    );
+
+    // The demo admin's code still passes the second factor.
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = password_step(&http, &server.base, DEMO_ADMIN);
+    assert_eq!(r.status().as_u16(), 303);
+    let session = format!("assure_session={}", set_cookie_value(&r, "assure_session"));
+    let html = http
+        .get(format!("{}/login/mfa", server.base))
+        .header("cookie", &session)
+        .send()
+        .expect("mfa page")
+        .text()
+        .expect("html");
+    let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    let code = assure_auth::TotpSecret::demo(DEMO_ADMIN)
+        .code_at(now)
+        .expect("code");
+    let r = http
+        .post(format!("{}/login/mfa", server.base))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf_token", form_value(&html, "csrf_token").as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .expect("mfa");
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "the sealed secret checks the code"
+    );
+    assert_eq!(r.headers()["location"], "/account/password");
 }

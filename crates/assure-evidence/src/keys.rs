@@ -14,6 +14,10 @@ use crate::EvidenceError;
 /// Prefix of a wrapped key's text form, naming the wrapping scheme.
 const WRAP_V1: &str = "v1:";
 
+/// The HKDF salt of keys derived from the master key (fixed: the master key is already uniformly random;
+/// the salt only separates Assure's derivations from any other use of the same bytes).
+const DERIVE_SALT: &[u8] = b"assure-master-key-derivation-v1";
+
 /// The key that wraps every tenant's data key. Never printed: `Debug` shows only that it is there.
 pub struct MasterKey(Zeroizing<[u8; 32]>);
 
@@ -64,6 +68,21 @@ impl MasterKey {
 
     fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&self.0[..]))
+    }
+
+    /// A 256-bit key for another purpose, derived from the master key with HKDF-SHA256 (RFC 5869) and
+    /// `purpose` as the info string. One configured secret then protects several kinds of data (tenant
+    /// data keys, TOTP secrets) while no key ever serves two purposes, and losing a derived key reveals
+    /// nothing of the master key or of its siblings.
+    pub fn derive(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>, EvidenceError> {
+        let hkdf = hkdf::Hkdf::<sha2_for_hkdf::Sha256>::new(Some(DERIVE_SALT), &self.0[..]);
+        let mut key = Zeroizing::new([0u8; 32]);
+        hkdf.expand(purpose.as_bytes(), &mut key[..])
+            .map_err(|e| EvidenceError::MasterKey {
+                origin: format!("derivation of the {purpose} key"),
+                detail: e.to_string(),
+            })?;
+        Ok(key)
     }
 
     /// Wraps `key` for `tenant` (the tenant is bound in, so a wrapped key moved to another tenant fails).
@@ -178,6 +197,17 @@ mod tests {
         assert_eq!(&back.0[..], &key.0[..]);
         assert!(master.unwrap(&"b".into(), &wrapped).is_err());
         assert!(other.unwrap(&"a".into(), &wrapped).is_err());
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_master_and_are_stable() {
+        let master = MasterKey::from_hex(&"11".repeat(32), "test").expect("key");
+        let other = MasterKey::from_hex(&"22".repeat(32), "test").expect("key");
+        let a = master.derive("totp").expect("derive");
+        assert_eq!(a[..], master.derive("totp").expect("derive")[..]);
+        assert_ne!(a[..], master.derive("other").expect("derive")[..]);
+        assert_ne!(a[..], other.derive("totp").expect("derive")[..]);
+        assert_ne!(a[..], master.0[..], "never the master key itself");
     }
 
     #[test]

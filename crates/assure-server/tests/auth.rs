@@ -7,7 +7,7 @@ use std::path::Path;
 
 use assure_domain::programme::Programme;
 use assure_server::{AppState, AuthSettings, router};
-use assure_store::{Actor, LockoutPolicy, NewApiToken, Store};
+use assure_store::{Actor, AnyStore, LockoutPolicy, NewApiToken, Store};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 
 fn mini() -> Programme {
@@ -24,6 +24,8 @@ const VIC: &str = "vic@beta.example";
 struct Running {
     base: String,
     http: reqwest::Client,
+    /// The server's store, for looking at (and tampering with) what it keeps.
+    store: Option<AnyStore>,
     _dir: Option<tempfile::TempDir>,
     pg: Option<assure_store::testing::TestDatabase>,
 }
@@ -55,8 +57,9 @@ async fn start_with(backend: Backend, auth: AuthSettings, must_change: &[&str]) 
             let store = assure_store::SqliteStore::connect(&url)
                 .await
                 .expect("connect");
-            let mut r = serve(store, auth, must_change).await;
+            let mut r = serve(store.clone(), auth, must_change).await;
             r._dir = Some(dir);
+            r.store = Some(AnyStore::Sqlite(store));
             Some(r)
         }
         Backend::Postgres => {
@@ -64,8 +67,9 @@ async fn start_with(backend: Backend, auth: AuthSettings, must_change: &[&str]) 
             let store = assure_store::PgStore::connect(&db.url)
                 .await
                 .expect("connect");
-            let mut r = serve(store, auth, must_change).await;
+            let mut r = serve(store.clone(), auth, must_change).await;
             r.pg = Some(db);
+            r.store = Some(AnyStore::Postgres(store));
             Some(r)
         }
     }
@@ -120,6 +124,7 @@ async fn serve<S: Store>(store: S, auth: AuthSettings, must_change: &[&str]) -> 
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
+        store: None,
         _dir: None,
         pg: None,
     }
@@ -159,6 +164,48 @@ struct Browser {
 }
 
 impl Running {
+    /// The TOTP secret text the store holds for `user`.
+    async fn stored_totp(&self, user: &str) -> Option<String> {
+        let id = user.into();
+        let creds = match self.store.as_ref().expect("the test server's store") {
+            AnyStore::Sqlite(s) => s.user_credentials(&id).await,
+            AnyStore::Postgres(s) => s.user_credentials(&id).await,
+        };
+        creds.expect("credentials").and_then(|c| c.totp_secret)
+    }
+
+    /// Writes `text` as `user`'s stored TOTP secret, as someone with access to the database could.
+    async fn store_totp(&self, user: &str, text: &str) {
+        let (actor, id) = (Actor::system("test"), user.into());
+        let done = match self.store.as_ref().expect("the test server's store") {
+            AnyStore::Sqlite(s) => s.set_totp(&actor, &id, Some(text), &[]).await,
+            AnyStore::Postgres(s) => s.set_totp(&actor, &id, Some(text), &[]).await,
+        };
+        done.expect("set_totp");
+    }
+
+    /// Seals the TOTP secrets still stored in the clear, as `assure serve` does at start.
+    async fn seal_stored(&self, vault: &assure_auth::TotpVault) -> usize {
+        let sealed = match self.store.as_ref().expect("the test server's store") {
+            AnyStore::Sqlite(s) => assure_server::seal_stored_totp_secrets(s, vault).await,
+            AnyStore::Postgres(s) => assure_server::seal_stored_totp_secrets(s, vault).await,
+        };
+        sealed.expect("sealing")
+    }
+
+    /// The second-factor step of a session with `code`; returns the answer's status.
+    async fn mfa_step(&self, b: &Browser, code: &str) -> u16 {
+        let csrf = csrf_of(self, b).await;
+        self.post_form(
+            b,
+            "/login/mfa",
+            &[("csrf_token", csrf.as_str()), ("code", code)],
+        )
+        .await
+        .status()
+        .as_u16()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -273,10 +320,14 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    totp_secrets_are_sealed_at_rest_and_logins_with_totp_still_work,
+    an_expired_session_is_refused,
+    account_pages_have_the_main_navigation_only_once_signed_in,
     anonymous_api_calls_get_401_and_pages_redirect_to_login,
     cookies_are_httponly_strict_and_writes_without_csrf_are_refused,
     lockout_happens_at_the_stated_count_and_lifts_at_the_stated_time,
     revoked_expired_and_unknown_tokens_are_refused,
+    an_expired_token_is_refused,
     mfa_cannot_be_skipped_by_going_straight_to_a_page_or_the_api,
     a_password_change_is_forced_before_anything_else,
     a_customer_cannot_read_another_tenant_and_the_404_is_identical,
@@ -353,6 +404,17 @@ async fn cookies_are_httponly_strict_and_writes_without_csrf_are_refused(backend
     let Some(s) = start(backend, AuthSettings::default()).await else {
         return;
     };
+    let login_page = s
+        .http
+        .get(s.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let login_cookie = cookies_named(login_page.headers(), "assure_login")[0].to_owned();
+    assert!(
+        login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Strict"),
+        "the login form's CSRF cookie: {login_cookie}"
+    );
     let r = s.password_step(CARLA, PASSWORD).await;
     assert_eq!(r.status(), 303);
     let set = cookies_named(r.headers(), "assure_session")[0].to_owned();
@@ -380,6 +442,20 @@ async fn cookies_are_httponly_strict_and_writes_without_csrf_are_refused(backend
     assert_eq!(r.status(), 403);
     let r = s.post_form(&b, "/logout", &[]).await;
     assert_eq!(r.status(), 403, "even logout needs the token");
+    let r = s
+        .post_form(&b, "/tenants/alpha/profile", &[("service", "compute")])
+        .await;
+    assert_eq!(r.status(), 403, "a page form without the token");
+    let r = s
+        .http
+        .post(s.url("/tenants/alpha/evidence"))
+        .header("cookie", format!("assure_session={}", b.session))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403, "an upload without the token in its query");
     let page = s.get(&b, "/account").await.text().await.expect("html");
     assert!(
         page.contains("You have no API tokens."),
@@ -524,33 +600,30 @@ async fn revoked_expired_and_unknown_tokens_are_refused(backend: Backend) {
 }
 
 /// An expired token is refused: stored directly with an expiry in the past.
-#[tokio::test]
-async fn an_expired_token_is_refused() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("assure.db").display());
-    let store = assure_store::SqliteStore::connect(&url)
-        .await
-        .expect("connect");
-    let mut s = serve(store.clone(), AuthSettings::default(), &[]).await;
-    s._dir = Some(dir);
+async fn an_expired_token_is_refused(backend: Backend) {
+    let Some(s) = start(backend, AuthSettings::default()).await else {
+        return;
+    };
     let secret = assure_auth::new_api_token().expect("token");
     let now = time::OffsetDateTime::now_utc();
-    store
-        .create_api_token(
-            &Actor::system("test"),
-            &NewApiToken {
-                id: "expired".into(),
-                user: CARLA.into(),
-                name: "old".into(),
-                token_hash: secret.hash.clone(),
-                at: now - time::Duration::days(2),
-                expires_at: Some(now - time::Duration::seconds(1)),
-            },
-        )
-        .await
-        .expect("token");
+    let token = NewApiToken {
+        id: "expired".into(),
+        user: CARLA.into(),
+        name: "old".into(),
+        token_hash: secret.hash.clone(),
+        at: now - time::Duration::days(2),
+        expires_at: Some(now - time::Duration::seconds(1)),
+    };
+    let actor = Actor::system("test");
+    let stored = match s.store.as_ref().expect("the test server's store") {
+        AnyStore::Sqlite(store) => store.create_api_token(&actor, &token).await,
+        AnyStore::Postgres(store) => store.create_api_token(&actor, &token).await,
+    };
+    stored.expect("token");
     let r = s.bearer(&secret.text, "/api/v1/controls").await;
     assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    s.stop().await;
 }
 
 async fn mfa_cannot_be_skipped_by_going_straight_to_a_page_or_the_api(backend: Backend) {
@@ -822,5 +895,205 @@ async fn a_customer_cannot_read_another_tenant_and_the_404_is_identical(backend:
         .await
         .expect("json");
     assert_eq!(list["total"], 2);
+    s.stop().await;
+}
+
+/// The TOTP code of `user`'s demo secret `steps_ahead` time steps from now (one step ahead is still
+/// accepted, so a second login in the same 30 seconds need not wait for a fresh code).
+fn totp_ahead(user: &str, steps_ahead: u64) -> String {
+    let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    assure_auth::TotpSecret::demo(user)
+        .code_at(now + 30 * steps_ahead)
+        .expect("code")
+}
+
+async fn totp_secrets_are_sealed_at_rest_and_logins_with_totp_still_work(backend: Backend) {
+    let vault = assure_auth::TotpVault::ephemeral().expect("vault");
+    let auth = AuthSettings {
+        totp_vault: vault.clone(),
+        ..AuthSettings::default()
+    };
+    let Some(s) = start(backend, auth).await else {
+        return;
+    };
+    let base32 = assure_auth::TotpSecret::demo(ADMIN).to_base32();
+    // The fixture stores the admin's secret as rows did before sealing: bare base32.
+    assert_eq!(s.stored_totp(ADMIN).await.as_deref(), Some(base32.as_str()));
+
+    // A login with a code still works on such a row, and seals it.
+    let (b, _) = s.login(ADMIN).await;
+    assert_eq!(
+        s.mfa_step(&b, &totp_now(ADMIN)).await,
+        303,
+        "a plaintext row still works"
+    );
+    assert_eq!(s.get(&b, "/api/v1/controls").await.status(), 200);
+    let sealed = s.stored_totp(ADMIN).await.expect("still enrolled");
+    assert!(
+        sealed.starts_with(assure_auth::SEALED_TOTP_PREFIX),
+        "{sealed}"
+    );
+    assert!(
+        !sealed.contains(&base32),
+        "the stored column is not the base32 secret"
+    );
+
+    // A login against the sealed row works.
+    let (b, _) = s.login(ADMIN).await;
+    assert_eq!(
+        s.mfa_step(&b, &totp_ahead(ADMIN, 1)).await,
+        303,
+        "a sealed row works"
+    );
+    assert_eq!(s.get(&b, "/api/v1/controls").await.status(), 200);
+
+    // The admin's sealed secret copied onto another user's row does not open there: the admin's codes
+    // (and any other) are refused for that user.
+    let lead = "lead@mini.example";
+    s.store_totp(lead, &sealed).await;
+    let (b, location) = s.login(lead).await;
+    assert!(location.starts_with("/login/mfa"), "{location}");
+    for code in [totp_now(ADMIN), totp_ahead(ADMIN, 1), totp_now(lead)] {
+        assert_eq!(
+            s.mfa_step(&b, &code).await,
+            401,
+            "a secret sealed for another user"
+        );
+    }
+    assert_eq!(s.get(&b, "/api/v1/controls").await.status(), 401);
+
+    // Rows still in the clear are sealed at start (`assure serve` runs this before it is ready); sealed
+    // rows are left alone, and the sealed row works.
+    let lead_base32 = assure_auth::TotpSecret::demo(lead).to_base32();
+    s.store_totp(lead, &lead_base32).await;
+    assert_eq!(s.seal_stored(&vault).await, 1, "only the plaintext row");
+    assert_eq!(s.seal_stored(&vault).await, 0, "nothing left to seal");
+    let lead_sealed = s.stored_totp(lead).await.expect("enrolled");
+    assert!(lead_sealed.starts_with(assure_auth::SEALED_TOTP_PREFIX));
+    assert!(!lead_sealed.contains(&lead_base32));
+    assert_eq!(
+        s.stored_totp(ADMIN).await.as_deref(),
+        Some(sealed.as_str()),
+        "a sealed row is not sealed twice"
+    );
+    let (b, _) = s.login(lead).await;
+    assert_eq!(s.mfa_step(&b, &totp_now(lead)).await, 303);
+
+    // Enrolment stores the new secret sealed.
+    let (b, _) = s.login(CARLA).await;
+    let html = s.get(&b, "/account/mfa").await.text().await.expect("html");
+    let secret = field(&html, "secret");
+    let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    let code = assure_auth::TotpSecret::from_base32(&secret)
+        .expect("secret")
+        .code_at(now)
+        .expect("code");
+    let r = s
+        .post_form(
+            &b,
+            "/account/mfa",
+            &[
+                ("csrf_token", field(&html, "csrf_token").as_str()),
+                ("secret", secret.as_str()),
+                ("code", code.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "enrolled");
+    let stored = s.stored_totp(CARLA).await.expect("enrolled");
+    assert!(
+        stored.starts_with(assure_auth::SEALED_TOTP_PREFIX),
+        "{stored}"
+    );
+    assert!(
+        !stored.contains(&secret),
+        "the stored column is not the base32 secret"
+    );
+    s.stop().await;
+}
+
+async fn an_expired_session_is_refused(backend: Backend) {
+    let auth = AuthSettings {
+        session_ttl: time::Duration::seconds(2),
+        ..AuthSettings::default()
+    };
+    let Some(s) = start(backend, auth).await else {
+        return;
+    };
+    let (b, _) = s.login(CARLA).await;
+    assert_eq!(s.get(&b, "/account").await.status(), 200);
+    assert_eq!(s.get(&b, "/api/v1/tenants").await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    let r = s.get(&b, "/account").await;
+    assert_eq!(r.status(), 303, "an expired session is sent to the login");
+    assert_eq!(r.headers()[LOCATION], "/login?next=/account");
+    assert_eq!(s.get(&b, "/api/v1/tenants").await.status(), 401);
+    s.stop().await;
+}
+
+async fn account_pages_have_the_main_navigation_only_once_signed_in(backend: Backend) {
+    let Some(s) = start_with(backend, AuthSettings::default(), &[CARLA]).await else {
+        return;
+    };
+    const NAV: &str = "<nav aria-label=\"Main\">";
+    // Part-way through signing in: the password change has no navigation.
+    let r = s.password_step(CARLA, PASSWORD).await;
+    let b = Browser {
+        session: cookie_value(cookies_named(r.headers(), "assure_session")[0]),
+    };
+    let html = s
+        .get(&b, "/account/password")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(!html.contains(NAV), "no navigation while the change is due");
+    let r = s
+        .post_form(
+            &b,
+            "/account/password",
+            &[
+                ("csrf_token", field(&html, "csrf_token").as_str()),
+                ("current", PASSWORD),
+                ("new", "my own long password"),
+                ("confirm", "my own long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // Signed in: every account page has the navigation of the customer, the account link and logout.
+    for path in ["/account", "/account/password", "/account/mfa"] {
+        let r = s.get(&b, path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let html = r.text().await.expect("html");
+        assert!(html.contains(NAV), "{path} has the main navigation");
+        assert!(
+            html.contains("href=\"/tenants/alpha\""),
+            "{path}: the customer's own tenant"
+        );
+        assert!(
+            html.contains("id=\"account-link\""),
+            "{path}: the account link"
+        );
+        assert_eq!(
+            html.matches("action=\"/logout\"").count(),
+            1,
+            "{path}: one logout form"
+        );
+    }
+    // Provider staff part-way through the second factor: the enrolment page has no navigation.
+    let (lead, location) = s.login("lead@mini.example").await;
+    assert_eq!(location, "/account/mfa");
+    let html = s
+        .get(&lead, "/account/mfa")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !html.contains(NAV),
+        "no navigation before the second factor"
+    );
+    assert!(html.contains("action=\"/logout\""), "but a way out");
     s.stop().await;
 }

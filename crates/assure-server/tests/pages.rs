@@ -863,3 +863,95 @@ async fn the_profile_form_changes_a_profile_only_when_all_of_it_is_sound() {
     let (status, _, _) = demo.send(&v, foreign).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The viewer of `role` as the session layer makes it: provider roles and oversight see every tenant, a
+/// customer role its own, an assessor the tenants of its engagements (none yet).
+fn viewer_of(role: Role) -> Viewer {
+    let (tenant, scope) = if role.is_customer() {
+        (Some(HOME.into()), TenantScope::Tenant(HOME.into()))
+    } else if role == Role::Assessor {
+        (None, TenantScope::Tenants(Default::default()))
+    } else {
+        (None, TenantScope::AllTenants)
+    };
+    Viewer {
+        user: format!("{}@example.test", role.as_str()),
+        name: role.as_str().to_owned(),
+        role,
+        tenant,
+        scope,
+        csrf_token: "csrf".into(),
+    }
+}
+
+/// Same-site links of a page (without the API, static assets and the account pages, which are not
+/// page routes), in document order, each once.
+fn page_links(body: &str) -> Vec<String> {
+    let doc = Html::parse_document(body);
+    let mut links: Vec<String> = Vec::new();
+    for a in doc.select(&select("a[href]")) {
+        let Some(href) = a.value().attr("href") else {
+            continue;
+        };
+        let ours = href.starts_with('/')
+            && !href.starts_with("/api/")
+            && !href.starts_with("/static/")
+            && !href.starts_with("/account");
+        if ours && !links.iter().any(|l| l == href) {
+            links.push(href.to_owned());
+        }
+    }
+    links
+}
+
+#[tokio::test]
+async fn every_link_a_role_is_offered_opens_for_that_role() {
+    let demo = demo().await;
+    for role in Role::ALL {
+        let viewer = viewer_of(role);
+        let (status, body) = demo.get(&viewer, "/").await;
+        assert_eq!(status, StatusCode::OK, "the dashboard as {}", role.as_str());
+        let doc = Html::parse_document(&body);
+        let nav: Vec<String> = doc
+            .select(&select("nav[aria-label=Main] a"))
+            .filter_map(|a| a.value().attr("href").map(str::to_owned))
+            .collect();
+        assert!(!nav.is_empty(), "{} has a navigation", role.as_str());
+        // Every navigation entry opens, and so does every tenant link on the pages it leads to (catalogue
+        // links are the same for every role; tenant links are where roles differ).
+        for section in &nav {
+            let (status, page) = demo.get(&viewer, section).await;
+            assert_eq!(
+                status,
+                StatusCode::OK,
+                "{} is offered {section}",
+                role.as_str()
+            );
+            for link in page_links(&page)
+                .into_iter()
+                .filter(|l| l.starts_with("/tenants"))
+            {
+                let (status, _) = demo.get(&viewer, &link).await;
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "{} is offered {link} on {section}",
+                    role.as_str()
+                );
+            }
+        }
+        let offers_tenants = nav.iter().any(|l| l.starts_with("/tenants"));
+        assert!(
+            offers_tenants,
+            "{}: every role reads tenants",
+            role.as_str()
+        );
+        if role == Role::Assessor {
+            let (_, list) = demo.get(&viewer, "/tenants").await;
+            assert!(
+                !list.contains("href=\"/tenants/"),
+                "an assessor without engagements is offered no tenant"
+            );
+        }
+    }
+}

@@ -378,8 +378,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         password_hash: &str,
         must_change: bool,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Enrols a TOTP secret (base32) with the hashes of fresh recovery codes, replacing any before; `None`
-    /// removes the second factor, its recovery codes and every session of the user (a reset).
+    /// Enrols a TOTP secret with the hashes of fresh recovery codes, replacing any before; `None` removes
+    /// the second factor, its recovery codes and every session of the user (a reset). The store keeps the
+    /// text it is given: callers seal the secret first (`assure_auth::TotpVault`), the store never sees
+    /// the key.
     fn set_totp(
         &self,
         actor: &Actor,
@@ -387,6 +389,17 @@ pub trait Store: Clone + Send + Sync + 'static {
         secret: Option<&str>,
         recovery_code_hashes: &[String],
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Replaces the stored TOTP secret text `expected` by `replacement` (the same secret sealed, for rows
+    /// written before secrets were encrypted at rest), keeping the recovery codes, the last accepted step
+    /// and the sessions. False, changing nothing, when the stored text is no longer `expected` (enrolled
+    /// again or reset meanwhile), so a stale re-encryption never overwrites a newer secret.
+    fn replace_totp_secret(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        expected: &str,
+        replacement: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Spends a recovery code: true when it was the user's and unused, and now is used.
     fn use_recovery_code(
         &self,
@@ -468,7 +481,8 @@ pub struct UserCredentials {
     /// Argon2id PHC string; `None` for a user who can only log in through OpenID Connect.
     pub password_hash: Option<String>,
     pub must_change_password: bool,
-    /// The TOTP secret in base32, when the user enrolled a second factor.
+    /// The stored TOTP secret, when the user enrolled a second factor: sealed (`totp1:...`, opened with
+    /// `assure_auth::TotpVault`) or, in rows from before secrets were encrypted, base32.
     pub totp_secret: Option<String>,
     pub failed_logins: i64,
     pub locked_until: Option<OffsetDateTime>,

@@ -1871,6 +1871,35 @@ impl crate::Store for SqlStore {
         Ok(())
     }
 
+    async fn replace_totp_secret(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        expected: &str,
+        replacement: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let user = user_in(&mut tx, id).await?;
+        let changed =
+            sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                .bind(replacement)
+                .bind(id.as_str())
+                .bind(expected)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(&mut tx, credential_event(actor, &user, "user.mfa-reseal"))
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn use_recovery_code(
         &self,
         actor: &Actor,

@@ -1154,7 +1154,11 @@ async fn auth_story<S: Store>(
             actor,
             &ops.id,
             Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
-            &["code-a".to_owned(), "code-b".to_owned()],
+            &[
+                "code-a".to_owned(),
+                "code-b".to_owned(),
+                "code-c".to_owned(),
+            ],
         )
         .await
         .map_err(db("set_totp"))?;
@@ -1213,6 +1217,44 @@ async fn auth_story<S: Store>(
         "use_recovery_code",
         spent && !again && !foreign,
         "a recovery code works once, and only for its user",
+    )?;
+
+    s.step("replace_totp_secret");
+    let stale = store
+        .replace_totp_secret(actor, &ops.id, "not-the-stored-text", "totp1:other")
+        .await
+        .map_err(db("replace_totp_secret"))?;
+    let replaced = store
+        .replace_totp_secret(
+            actor,
+            &ops.id,
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+            "totp1:sealed",
+        )
+        .await
+        .map_err(db("replace_totp_secret"))?;
+    check(
+        "replace_totp_secret",
+        !stale && replaced,
+        "only the expected stored text is replaced",
+    )?;
+    let stored = store
+        .user_credentials(&ops.id)
+        .await
+        .map_err(db("user_credentials"))?
+        .and_then(|c| c.totp_secret);
+    let replay = store
+        .pass_mfa(actor, "session-hash-1", Some(100))
+        .await
+        .map_err(db("pass_mfa"))?;
+    let code_c = store
+        .use_recovery_code(actor, &ops.id, "code-c", t0)
+        .await
+        .map_err(db("use_recovery_code"))?;
+    check(
+        "replace_totp_secret",
+        stored.as_deref() == Some("totp1:sealed") && !replay && code_c,
+        "the new text is stored; the last step and the recovery codes are kept",
     )?;
 
     s.step("set_password");

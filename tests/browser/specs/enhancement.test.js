@@ -44,7 +44,8 @@ describe("progressive enhancement", () => {
         mimeType: "text/plain",
         buffer: Buffer.from("Passwords of at least 14 characters.\n"),
       });
-      await page.click("button[type=submit]");
+      // The upload form's own button: the header holds the logout button.
+      await page.click("main form button[type=submit]");
       // The form itself is at .../evidence/new: wait for the record's address instead.
       await page.waitForURL(
         (url) =>

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use assure_domain::evidence::{
     EvidenceClaim, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
-use assure_evidence::{BlobStore, MasterKey, Repository, UploadRequest};
+use assure_evidence::{BlobStore, Repository, UploadRequest};
 use assure_store::{Actor, EvidenceQuery, Store, TenantScope};
 use clap::{Args, Subcommand};
 use futures_util::StreamExt;
@@ -126,11 +126,7 @@ pub struct VerifyArgs {
 
 /// The evidence repository the settings describe.
 pub fn repository<S: Store>(store: S, settings: &Settings) -> Result<Repository<S>, Failure> {
-    let master = MasterKey::load(
-        settings.evidence_master_key.as_ref().map(|s| s.0.as_str()),
-        &settings.evidence_master_key_file(),
-    )
-    .map_err(|e| Failure::Input(e.to_string()))?;
+    let master = super::keys::master_key(settings)?;
     let blobs = BlobStore::open(&settings.evidence_store(), settings.s3_endpoint.as_deref())
         .map_err(|e| Failure::Input(e.to_string()))?;
     Ok(Repository::new(

@@ -4,6 +4,7 @@ mod audit;
 mod catalogue;
 mod demo_evidence;
 pub mod evidence;
+mod keys;
 mod matrix;
 mod serve;
 mod setup;

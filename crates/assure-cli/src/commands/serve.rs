@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use assure_auth::TotpVault;
 use assure_server::auth::oidc::{ClaimMapping, OidcSettings};
 use assure_server::{AppState, AuthSettings, router};
 use assure_store::Store;
@@ -66,8 +67,8 @@ pub enum OidcClaim {
 }
 
 impl ServeArgs {
-    /// The authentication settings these flags describe.
-    pub fn auth_settings(&self) -> Result<AuthSettings, Failure> {
+    /// The authentication settings these flags describe, sealing TOTP secrets with `totp_vault`.
+    pub fn auth_settings(&self, totp_vault: TotpVault) -> Result<AuthSettings, Failure> {
         let public = self
             .public_url
             .as_deref()
@@ -110,6 +111,7 @@ impl ServeArgs {
             metrics_token: self.metrics_token.as_ref().map(|s| s.0.clone()),
             oidc,
             public_url: public,
+            totp_vault,
         })
     }
 }
@@ -126,7 +128,12 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         ),
         Err(e) => tracing::warn!(error = %e, "could not sweep evidence staging"),
     }
-    let state = AppState::configured(store.clone(), Some(repository), args.auth_settings()?);
+    let totp_vault = super::keys::totp_vault(settings)?;
+    let state = AppState::configured(
+        store.clone(),
+        Some(repository),
+        args.auth_settings(totp_vault.clone())?,
+    );
     let app = router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -141,6 +148,11 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         };
         let summary = prepare(&store, settings, seed, super::setup::FIRST_ADMIN).await?;
         tracing::info!("{summary}");
+    }
+    // Rows from before TOTP secrets were encrypted at rest are sealed before anyone logs in.
+    match assure_server::seal_stored_totp_secrets(&store, &totp_vault).await? {
+        0 => {}
+        n => tracing::info!(sealed = n, "sealed TOTP secrets stored in the clear"),
     }
     let key = provider_key(settings)?;
     state.set_ready();

@@ -91,7 +91,7 @@ pub async fn prepare<S: Store>(
         let repository = super::evidence::repository(store.clone(), settings)?;
         let n = super::demo_evidence::load(&repository, p).await?;
         line.push_str(&format!("; {n} demo evidence records"));
-        demo_logins(store, &actor, p).await?;
+        demo_logins(store, &actor, p, &super::keys::totp_vault(settings)?).await?;
     } else {
         first_admin_account(store, &actor, first_admin).await?;
     }
@@ -113,8 +113,14 @@ pub fn demo_password(user: &str) -> String {
 }
 
 /// Gives every demo user its demo password (to be changed at first login) and provider staff their
-/// deterministic demo TOTP secret (`assure_auth::TotpSecret::demo`), then prints the logins.
-async fn demo_logins<S: Store>(store: &S, actor: &Actor, p: &Programme) -> Result<(), Failure> {
+/// deterministic demo TOTP secret (`assure_auth::TotpSecret::demo`, stored sealed by `vault`), then
+/// prints the logins.
+async fn demo_logins<S: Store>(
+    store: &S,
+    actor: &Actor,
+    p: &Programme,
+    vault: &assure_auth::TotpVault,
+) -> Result<(), Failure> {
     let mut lines = vec![
         "demo logins (each must change its password at first login; TOTP secrets are base32 for any authenticator app):"
             .to_owned(),
@@ -124,9 +130,12 @@ async fn demo_logins<S: Store>(store: &S, actor: &Actor, p: &Programme) -> Resul
         let hash = super::users::hash(&password).await?;
         store.set_password(actor, &user.id, &hash, true).await?;
         let totp = if matches!(user.affiliation, assure_domain::user::Affiliation::Provider) {
-            let secret = assure_auth::TotpSecret::demo(user.id.as_str()).to_base32();
-            store.set_totp(actor, &user.id, Some(&secret), &[]).await?;
-            format!("  TOTP secret {secret}")
+            let secret = assure_auth::TotpSecret::demo(user.id.as_str());
+            let sealed = vault
+                .seal(user.id.as_str(), &secret)
+                .map_err(|e| anyhow::anyhow!("sealing the demo TOTP secret of {}: {e}", user.id))?;
+            store.set_totp(actor, &user.id, Some(&sealed), &[]).await?;
+            format!("  TOTP secret {}", secret.to_base32())
         } else {
             String::new()
         };

@@ -12,6 +12,7 @@
 
 pub mod oidc;
 pub mod pages;
+pub mod totp;
 
 use std::sync::Arc;
 
@@ -55,6 +56,9 @@ pub struct AuthSettings {
     pub oidc: Option<oidc::OidcSettings>,
     /// The URL people reach the server at, for OpenID Connect redirects.
     pub public_url: Option<String>,
+    /// Seals TOTP secrets before they are stored and opens them to check a code. `assure serve` derives
+    /// its key from the master key; the default is a random key that lasts as long as the process.
+    pub totp_vault: assure_auth::TotpVault,
 }
 
 impl Default for AuthSettings {
@@ -69,6 +73,10 @@ impl Default for AuthSettings {
             metrics_token: None,
             oidc: None,
             public_url: None,
+            // Only tests and embedders take the default; a server that cannot draw 32 random bytes from
+            // the operating system cannot make sessions either.
+            totp_vault: assure_auth::TotpVault::ephemeral()
+                .expect("the operating system's random number generator works"),
         }
     }
 }
@@ -153,6 +161,20 @@ pub fn scope_of(user: &User) -> TenantScope {
         (Role::CustomerComplianceOfficer | Role::CustomerViewer | Role::CustomerDpo, _) => {
             TenantScope::Tenants(std::collections::BTreeSet::new())
         }
+    }
+}
+
+impl SessionCaller {
+    /// The caller as a [`Principal`] once fully signed in (second factor passed where due, no password
+    /// change pending); `None` part-way through, when only the sign-in steps may be used.
+    pub fn principal(&self) -> Option<Principal> {
+        (!self.mfa_pending && !self.must_change_password).then(|| Principal {
+            user: self.user.clone(),
+            credential: Credential::Session {
+                id_hash: self.id_hash.clone(),
+                csrf_token: self.csrf_token.clone(),
+            },
+        })
     }
 }
 

@@ -18,6 +18,7 @@ use super::{
     percent_encode, safe_next, set_cookie,
 };
 use crate::AppState;
+use crate::pages::{Layout, Viewer};
 use crate::routing::Routes;
 
 type Shared<S> = State<Arc<AppState<S>>>;
@@ -340,12 +341,22 @@ async fn mfa<S: Store>(
             Err(e) => Err(e),
         }
     } else {
-        let step = creds
-            .totp_secret
-            .as_deref()
-            .and_then(|s| assure_auth::TotpSecret::from_base32(s).ok())
-            .and_then(|secret| secret.matching_step(code, unix(at)));
-        match step.and_then(|s| i64::try_from(s).ok()) {
+        let step = match creds.totp_secret.as_deref() {
+            Some(stored) => {
+                super::totp::matching_step(
+                    &state.store,
+                    &state.auth.totp_vault,
+                    &actor,
+                    &caller.user.id,
+                    stored,
+                    code,
+                    at,
+                )
+                .await
+            }
+            None => None,
+        };
+        match step {
             Some(step) => {
                 state
                     .store
@@ -421,9 +432,18 @@ struct TokenRow {
     active: bool,
 }
 
+/// The layout of an account page for `caller`: the normal one with navigation once fully signed in,
+/// the bare one part-way through signing in.
+fn account_layout(caller: &SessionCaller, path: &str) -> Layout {
+    caller
+        .principal()
+        .map_or_else(Layout::signing_in, |p| Layout::new(&Viewer::of(&p), path))
+}
+
 #[derive(Template)]
 #[template(path = "account/index.html")]
 struct AccountPage {
+    layout: Layout,
     csrf_token: String,
     name: String,
     user_id: String,
@@ -479,6 +499,7 @@ async fn render_account<S: Store>(
     page(
         StatusCode::OK,
         &AccountPage {
+            layout: Layout::new(&Viewer::of(principal), "/account"),
             csrf_token: principal.csrf_token().unwrap_or_default().to_owned(),
             name: u.name.clone(),
             user_id: u.id.to_string(),
@@ -616,6 +637,7 @@ async fn revoke_token<S: Store>(
 #[derive(Template)]
 #[template(path = "account/password.html")]
 struct PasswordPage {
+    layout: Layout,
     csrf_token: String,
     forced: bool,
     error: Option<String>,
@@ -626,6 +648,7 @@ async fn password_page(caller: SessionCaller) -> Response {
     page(
         StatusCode::OK,
         &PasswordPage {
+            layout: account_layout(&caller, "/account/password"),
             csrf_token: caller.csrf_token,
             forced: caller.must_change_password,
             error: None,
@@ -658,6 +681,7 @@ async fn change_password<S: Store>(
         page(
             status,
             &PasswordPage {
+                layout: account_layout(&caller, "/account/password"),
                 csrf_token: caller.csrf_token.clone(),
                 forced: caller.must_change_password,
                 error: Some(message),
@@ -716,6 +740,7 @@ async fn change_password<S: Store>(
 #[derive(Template)]
 #[template(path = "account/mfa.html")]
 struct EnrolPage {
+    layout: Layout,
     csrf_token: String,
     required: bool,
     error: Option<String>,
@@ -736,6 +761,7 @@ fn enrol_page_for(
     page(
         status,
         &EnrolPage {
+            layout: account_layout(caller, "/account/mfa"),
             csrf_token: caller.csrf_token.clone(),
             required: caller.mfa_pending,
             error,
@@ -766,6 +792,7 @@ pub struct EnrolForm {
 #[derive(Template)]
 #[template(path = "account/recovery.html")]
 struct RecoveryPage {
+    layout: Layout,
     codes: Vec<String>,
     next: String,
 }
@@ -798,9 +825,13 @@ async fn enrol<S: Store>(
     };
     let hashes: Vec<String> = codes.iter().map(|c| c.hash.clone()).collect();
     let actor = Actor(format!("user:{}", caller.user.id));
+    let sealed = match state.auth.totp_vault.seal(caller.user.id.as_str(), &secret) {
+        Ok(text) => text,
+        Err(e) => return internal(e),
+    };
     if let Err(e) = state
         .store
-        .set_totp(&actor, &caller.user.id, Some(&secret.to_base32()), &hashes)
+        .set_totp(&actor, &caller.user.id, Some(&sealed), &hashes)
         .await
     {
         return internal(e);
@@ -820,6 +851,14 @@ async fn enrol<S: Store>(
     page(
         StatusCode::OK,
         &RecoveryPage {
+            // The second factor has just passed: signed in unless a password change is still due.
+            layout: account_layout(
+                &SessionCaller {
+                    mfa_pending: false,
+                    ..caller.clone()
+                },
+                "/account/mfa",
+            ),
             codes: codes.into_iter().map(|c| c.text).collect(),
             next: next.to_owned(),
         },

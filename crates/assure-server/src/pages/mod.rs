@@ -154,9 +154,15 @@ pub(crate) struct NavLink {
 /// What the base layout shows around every page: who is looking and where they may go.
 #[derive(Clone, Debug)]
 pub(crate) struct Layout {
+    /// Fully signed in: show the navigation, the account link and logout. False only on the account
+    /// pages a caller reaches part-way through signing in (second factor or password change due).
+    pub signed_in: bool,
     pub viewer_name: String,
     pub role: &'static str,
     pub nav: Vec<NavLink>,
+    /// The page is one of the viewer's own account pages (the account link is the current one).
+    pub account_current: bool,
+    /// For the logout form in the header; empty for API-token callers, who get no logout form.
     pub csrf_token: String,
     /// Versioned URLs of the stylesheet and htmx.
     pub css: String,
@@ -198,6 +204,8 @@ impl Layout {
             })
             .max_by_key(String::len);
         Self {
+            signed_in: true,
+            account_current: path == "/account" || path.starts_with("/account/"),
             viewer_name: viewer.name.clone(),
             role: viewer.role.as_str(),
             nav: links
@@ -209,6 +217,21 @@ impl Layout {
                 })
                 .collect(),
             csrf_token: viewer.csrf_token.clone(),
+            css: assets::url("app.css"),
+            htmx: assets::url("vendor/htmx.min.js"),
+        }
+    }
+
+    /// The layout of an account page shown part-way through signing in (second factor or password
+    /// change still due): no navigation and no viewer, since none of those pages may be used yet.
+    pub fn signing_in() -> Self {
+        Self {
+            signed_in: false,
+            viewer_name: String::new(),
+            role: "",
+            nav: Vec::new(),
+            account_current: false,
+            csrf_token: String::new(),
             css: assets::url("app.css"),
             htmx: assets::url("vendor/htmx.min.js"),
         }
