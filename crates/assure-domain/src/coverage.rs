@@ -140,6 +140,7 @@ mod tests {
             requirement: requirement.into(),
             relationship,
             rationale: String::new(),
+            provenance: None,
         }
     }
 
