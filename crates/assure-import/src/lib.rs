@@ -68,7 +68,12 @@ pub struct Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.location.is_empty() {
-            write!(f, "{}: {}", self.document, self.message)
+            // The empty JSON pointer names the whole document (RFC 6901).
+            write!(
+                f,
+                "{} at the root (JSON pointer \"\"): {}",
+                self.document, self.message
+            )
         } else {
             write!(
                 f,
@@ -519,8 +524,8 @@ fn domain_mapping(m: &ImportedMapping, file: &str) -> Mapping {
     }
 }
 
-/// What an import would do, shown before the user confirms.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// What an import would do, shown before the user confirms (and kept with the job, so read back too).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preview {
     pub kind: String,
     pub file_name: String,
@@ -530,7 +535,7 @@ pub struct Preview {
 }
 
 /// The framework side of a preview.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameworkPreview {
     pub id: String,
     pub name: String,
@@ -549,7 +554,7 @@ pub struct FrameworkPreview {
 }
 
 /// The mapping side of a preview.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MappingsPreview {
     pub count: usize,
     /// Of them, replacing a mapping with the same control and requirement.

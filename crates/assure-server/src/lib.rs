@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod evidence;
 mod hardening;
+pub mod imports;
 pub mod pages;
 mod problem;
 
@@ -107,12 +108,24 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
         .merge(pages::streaming_routes::<S>())
         .route_layer(axum::middleware::from_fn(pages::viewer::from_session))
         .merge(sign_in);
+    // Imports take whole documents (NIST's catalog is about 10 MiB) and read them before answering.
+    let imports = imports::routes::<S>()
+        .route_layer(RequestBodyLimitLayer::new(imports::MAX_UPLOAD))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(300),
+        ));
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz::<S>))
         .route("/metrics", get(hardening::metrics::<S>))
-        .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
+        .nest(
+            "/api/v1",
+            small
+                .merge(evidence::streaming_routes::<S>())
+                .merge(imports),
+        )
         .merge(pages)
         .merge(pages::assets::routes())
         .layer(from_fn_with_state(state.clone(), auth::authenticate::<S>))
