@@ -281,8 +281,12 @@ fn safe_file_name(name: &str) -> String {
 /// Why an upload was not staged.
 #[derive(Debug)]
 pub(crate) enum StageError {
-    /// The document is unreadable, malformed or invalid: its problems, each with document and location.
-    Input(ImportError),
+    /// The document is unreadable, malformed or invalid: its problems, each with document and location
+    /// (documents named as uploaded, never by the server's temporary path).
+    Input {
+        error: ImportError,
+        problems: Vec<assure_import::Problem>,
+    },
     Problem(Problem),
 }
 
@@ -293,16 +297,33 @@ impl From<Problem> for StageError {
 }
 
 impl StageError {
+    /// An input error whose problems name documents relative to the upload folder `dir`.
+    fn input(error: ImportError, dir: &std::path::Path) -> Self {
+        let prefix = format!("{}/", dir.display());
+        let problems = error
+            .problems()
+            .into_iter()
+            .map(|p| assure_import::Problem {
+                document: p.document.replace(&prefix, ""),
+                location: p.location.replace(&prefix, ""),
+                message: p.message.replace(&prefix, ""),
+            })
+            .collect();
+        Self::Input { error, problems }
+    }
+
     /// The RFC 9457 answer: 422 with every problem listed for a bad document.
     pub(crate) fn into_problem(self) -> Problem {
         match self {
             Self::Problem(p) => p,
-            Self::Input(ImportError::Store(e)) => e.into(),
-            Self::Input(e) => {
-                let problems = e.problems();
+            Self::Input {
+                error: ImportError::Store(e),
+                ..
+            } => e.into(),
+            Self::Input { problems, .. } => {
                 let first = problems
                     .first()
-                    .map_or_else(|| e.to_string(), ToString::to_string);
+                    .map_or_else(String::new, ToString::to_string);
                 Problem {
                     problems: serde_json::to_value(&problems).ok(),
                     ..Problem::new(
@@ -340,11 +361,12 @@ pub(crate) async fn stage<S: Store>(
             "the file could not be read",
         )
     })?;
+    let dir = upload.dir.clone();
     drop(upload);
-    let plan = plan.map_err(StageError::Input)?;
+    let plan = plan.map_err(|e| StageError::input(e, &dir))?;
     let preview = assure_import::preview(&state.store, &plan)
         .await
-        .map_err(StageError::Input)?;
+        .map_err(|e| StageError::input(e, &dir))?;
     let payload = serde_json::to_string(&plan).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise an import plan");
         Problem::new(

@@ -162,8 +162,10 @@ async fn upload<S: Store>(
     let chosen = upload.fields.get("kind").cloned().unwrap_or_default();
     match stage(&state, upload, &viewer.user).await {
         Ok(job) => Ok(Redirect::to(&format!("/imports/{}", job.id)).into_response()),
-        Err(StageError::Input(e)) if !matches!(e, assure_import::ImportError::Store(_)) => {
-            let page = index_page(&state, &viewer, e.problems(), &chosen).await?;
+        Err(StageError::Input { error, problems })
+            if !matches!(error, assure_import::ImportError::Store(_)) =>
+        {
+            let page = index_page(&state, &viewer, problems, &chosen).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
         }
         Err(e) => Err(PageError::Api(e.into_problem())),
