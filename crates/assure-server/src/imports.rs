@@ -156,7 +156,7 @@ impl Upload {
                 .unwrap_or_else(|| "upload.json".to_owned());
             upload.add(&name, &bytes)?;
         }
-        if upload.files.first().is_none() {
+        if upload.files.is_empty() {
             return Err(Problem::bad_field("file", "no file was uploaded"));
         }
         Ok(upload)
@@ -325,7 +325,7 @@ impl StageError {
                     .first()
                     .map_or_else(String::new, ToString::to_string);
                 Problem {
-                    problems: serde_json::to_value(&problems).ok(),
+                    problems: serde_json::to_value(&problems).ok().map(Box::new),
                     ..Problem::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         format!(

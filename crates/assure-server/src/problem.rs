@@ -18,7 +18,8 @@ pub struct Problem {
     /// Every problem of an uploaded document (an RFC 9457 extension member), each naming its document and
     /// JSON pointer or spreadsheet row.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub problems: Option<serde_json::Value>,
+    /// Boxed: most problems have none, and the error type stays small.
+    pub problems: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
