@@ -245,6 +245,7 @@ on_both_backends!(
     malformed_oscal_names_document_and_pointer_and_stores_nothing,
     a_csv_framework_with_a_bad_row_lists_it_and_stores_nothing,
     a_crosswalk_imports_mappings_with_provenance_or_nothing,
+    a_profile_is_resolved_and_imported_as_its_own_framework,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
     the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force,
 );
@@ -1705,6 +1706,35 @@ fn a_crosswalk_imports_mappings_with_provenance_or_nothing(db: Db) {
     assert_eq!(imported["provenance"]["format"], "csv-crosswalk", "{body}");
     assert_eq!(imported["provenance"]["row"], 2, "{body}");
     drop(server);
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+fn a_profile_is_resolved_and_imported_as_its_own_framework(db: Db) {
+    let Some(catalog) = nist_catalog() else {
+        return;
+    };
+    db.init();
+    let profile = catalog.with_file_name("NIST_SP-800-53_rev5_LOW-baseline_profile.json");
+    let (code, report) = import_json(
+        &db,
+        &[
+            "profile",
+            &profile.display().to_string(),
+            "--framework-id",
+            "nist-800-53-r5-low",
+        ],
+    );
+    assert_eq!(code, 0, "{report}");
+    let preview = &report["preview"]["framework"];
+    assert_eq!(preview["id"], "nist-800-53-r5-low");
+    assert_eq!(preview["exists"], false);
+    // NIST's resolved LOW baseline: 149 controls in 18 families.
+    assert_eq!(preview["requirements"], 149 + 18, "{report}");
+    assert_eq!(preview["groups"], 18, "{report}");
+    assert_eq!(report["outcome"]["framework"]["created"], true);
+    let frameworks = frameworks_json(&db);
+    assert!(frameworks.to_string().contains("nist-800-53-r5-low"));
     let (code, out, err) = db.run(&["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }
