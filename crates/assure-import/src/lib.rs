@@ -741,3 +741,116 @@ pub async fn apply<S: Store>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assure_oscal::import::{ImportedRequirement, RequirementKind as OscalKind};
+
+    fn req(id: &str, parent: Option<&str>, withdrawn: bool) -> ImportedRequirement {
+        ImportedRequirement {
+            id: id.into(),
+            title: id.into(),
+            text: None,
+            parent: parent.map(Into::into),
+            kind: if parent.is_none() {
+                OscalKind::Group
+            } else {
+                OscalKind::Requirement
+            },
+            label: None,
+            withdrawn,
+            params: Vec::new(),
+            oscal: None,
+        }
+    }
+
+    fn framework(requirements: Vec<ImportedRequirement>) -> ImportedFramework {
+        ImportedFramework {
+            id: "f".into(),
+            name: "F".into(),
+            version: "1".into(),
+            publisher: None,
+            requirements,
+            oscal: None,
+        }
+    }
+
+    #[test]
+    fn withdrawn_controls_are_left_out_and_their_current_children_move_up()
+    -> Result<(), ImportError> {
+        let plan = framework_plan(
+            ImportKind::Catalog,
+            Path::new("c.json"),
+            framework(vec![
+                req("g", None, false),
+                req("g-1", Some("g"), true),
+                req("g-1.1", Some("g-1"), false),
+            ]),
+            None,
+            &OscalOptions::default(),
+            Vec::new(),
+        )?;
+        let PlanContent::Framework(f) = plan.content else {
+            panic!("a framework plan");
+        };
+        let shown: Vec<_> = f
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.id.as_str(),
+                    r.parent.as_ref().map(|p| p.as_str()),
+                    r.position,
+                )
+            })
+            .collect();
+        assert_eq!(shown, vec![("g", None, 0), ("g-1.1", Some("g"), 1)]);
+        assert_eq!(f.withdrawn_skipped, 1);
+        assert!(f.default_licence);
+        Ok(())
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused_with_their_place() {
+        let refused = framework_plan(
+            ImportKind::Catalog,
+            Path::new("c.json"),
+            framework(vec![req("g", None, false), req("g", None, false)]),
+            None,
+            &OscalOptions::default(),
+            Vec::new(),
+        );
+        match refused {
+            Err(e @ ImportError::Invalid { .. }) => {
+                assert_eq!(e.exit_code(), EXIT_INVALID);
+                assert_eq!(e.problems()[0].location, "requirement g (#2)");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_is_a_usage_error_and_a_wrong_root_an_invalid_document() {
+        let missing = read_catalog(Path::new("/nonexistent/c.json"), &OscalOptions::default());
+        assert!(matches!(&missing, Err(e) if e.exit_code() == EXIT_USAGE));
+        let wrong = ImportError::Oscal(OscalError::WrongRoot {
+            document: "w.json".into(),
+            expected: "catalog".into(),
+            found: "`profile`".into(),
+        });
+        assert_eq!(wrong.exit_code(), EXIT_INVALID);
+        assert_eq!(
+            wrong.problems()[0].to_string(),
+            "w.json at the root (JSON pointer \"\"): expected an OSCAL catalog (root key `catalog`), found `profile`"
+        );
+    }
+
+    #[test]
+    fn slugs_keep_letters_digits_and_dots() {
+        assert_eq!(
+            slug("NIST SP 800-53 Rev. 5 LOW"),
+            "nist-sp-800-53-rev.-5-low"
+        );
+    }
+}
