@@ -265,6 +265,12 @@ on_both_backends!(
     a_demo_provider_logs_in_with_its_password_and_totp_then_must_change_it,
     totp_secrets_are_stored_sealed_and_plaintext_rows_are_sealed_at_start,
     init_without_demo_creates_only_the_first_admin,
+    importing_the_nist_catalog_over_the_demo_keeps_every_mapping,
+    a_catalog_lacking_demo_requirements_reports_them_and_keeps_their_mappings,
+    malformed_oscal_names_document_and_pointer_and_stores_nothing,
+    a_csv_framework_with_a_bad_row_lists_it_and_stores_nothing,
+    a_crosswalk_imports_mappings_with_provenance_or_nothing,
+    a_profile_is_resolved_and_imported_as_its_own_framework,
     the_matrix_agrees_between_the_cli_and_the_api_and_binary_formats_need_a_file,
     the_matrix_as_of_a_past_instant_uses_the_profile_then_in_force,
 );
@@ -1579,4 +1585,335 @@ fn totp_secrets_are_stored_sealed_and_plaintext_rows_are_sealed_at_start(db: Db)
         "the sealed secret checks the code"
     );
     assert_eq!(r.headers()["location"], "/account/password");
+}
+
+/// The shared reference folder's NIST 800-53 rev5 5.0.1 catalog, or `None` (with a message saying what to
+/// download) when it is absent.
+fn nist_catalog() -> Option<PathBuf> {
+    let shared = std::env::var_os("ASSURE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let catalog = shared.join("data/nist-800-53-rev5-v5.0.1/NIST_SP-800-53_rev5_catalog.json");
+    if catalog.exists() {
+        return Some(catalog);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have {}",
+        catalog.display()
+    );
+    eprintln!(
+        "skipped: {} is absent; download NIST_SP-800-53_rev5_catalog.json (usnistgov/oscal-content, SP 800-53 \
+         rev5 release 5.0.1) there or set ASSURE_SHARED_DIR",
+        catalog.display()
+    );
+    None
+}
+
+/// `assure frameworks list` as JSON.
+fn frameworks_json(db: &Db) -> Value {
+    let (code, out, err) = db.run(&["frameworks", "list", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).expect("frameworks json")
+}
+
+/// Runs an import with `--format json`: (exit code, report).
+fn import_json(db: &Db, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let (code, out, err) = db.run(&all);
+    let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    (code, report)
+}
+
+fn importing_the_nist_catalog_over_the_demo_keeps_every_mapping(db: Db) {
+    let Some(catalog) = nist_catalog() else {
+        return;
+    };
+    db.init();
+    let catalog = catalog.display().to_string();
+    let (code, dry) = import_json(&db, &["catalog", &catalog, "--dry-run"]);
+    assert_eq!(code, 0, "{dry}");
+    let preview = &dry["preview"]["framework"];
+    assert_eq!(preview["id"], "nist-800-53-r5", "{dry}");
+    assert_eq!(preview["exists"], true);
+    let mappings = preview["mappings"].as_u64().expect("mapping count");
+    assert!(mappings > 0, "the demo maps to 800-53: {dry}");
+    let (code, report) = import_json(&db, &["catalog", &catalog]);
+    assert_eq!(code, 0, "{report}");
+    let outcome = &report["outcome"]["framework"];
+    assert_eq!(outcome["created"], false, "{report}");
+    assert_eq!(
+        outcome["mappings"].as_u64(),
+        Some(mappings),
+        "no mapping is orphaned: {report}"
+    );
+    assert_eq!(
+        outcome["missing"],
+        serde_json::json!([]),
+        "the demo's 800-53 is the catalog without its withdrawn controls: {report}"
+    );
+    let frameworks = frameworks_json(&db);
+    let ids: Vec<&str> = frameworks["items"]
+        .as_array()
+        .or(frameworks.as_array())
+        .expect("frameworks")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .filter(|id| id.starts_with("nist-800-53"))
+        .collect();
+    assert_eq!(ids, ["nist-800-53-r5"], "no second 800-53 framework");
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(
+        code, 0,
+        "the import is audited object by object: {out}{err}"
+    );
+}
+
+/// A catalog titled as 800-53 rev5 with a single family.
+fn small_800_53_catalog(dir: &Path) -> PathBuf {
+    let path = dir.join("small-800-53.json");
+    let doc = serde_json::json!({"catalog": {
+        "uuid": "00000000-0000-4000-8000-000000000001",
+        "metadata": {"title": "NIST SP 800-53 Revision 5 (excerpt)", "last-modified": "2024-01-01T00:00:00Z",
+                     "version": "5.0.1", "oscal-version": "1.1.2"},
+        "groups": [{"id": "ac", "class": "family", "title": "Access Control", "controls": [
+            {"id": "ac-2", "class": "SP800-53", "title": "Account Management",
+             "parts": [{"id": "ac-2_smt", "name": "statement", "prose": "Manage accounts."}]}]}]}});
+    std::fs::write(&path, doc.to_string()).expect("write catalog");
+    path
+}
+
+fn a_catalog_lacking_demo_requirements_reports_them_and_keeps_their_mappings(db: Db) {
+    db.init();
+    let catalog = small_800_53_catalog(db.data_dir());
+    let (code, report) = import_json(&db, &["catalog", &catalog.display().to_string()]);
+    assert_eq!(code, 0, "{report}");
+    let outcome = &report["outcome"]["framework"];
+    let missing: Vec<&str> = outcome["missing"]
+        .as_array()
+        .expect("missing")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        missing.contains(&"ia-2.1") && !missing.contains(&"ac-2"),
+        "requirements the catalog lacks are reported: {missing:?}"
+    );
+    assert_eq!(
+        outcome["mappings"], report["preview"]["framework"]["mappings"],
+        "every mapping is kept: {report}"
+    );
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+fn malformed_oscal_names_document_and_pointer_and_stores_nothing(db: Db) {
+    db.init();
+    let before = frameworks_json(&db);
+    let dir = db.data_dir();
+    let write = |name: &str, value: Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, value.to_string()).expect("write");
+        path.display().to_string()
+    };
+    let meta = serde_json::json!({"title": "T", "last-modified": "2024-01-01T00:00:00Z", "version": "1",
+                                  "oscal-version": "1.1.2"});
+    let wrong_root = write(
+        "wrong-root.json",
+        serde_json::json!({"profile": {"uuid": "x"}}),
+    );
+    let no_title = write(
+        "no-title.json",
+        serde_json::json!({"catalog": {"uuid": "x", "metadata": {"last-modified": "2024-01-01T00:00:00Z",
+            "version": "1", "oscal-version": "1.1.2"}}}),
+    );
+    let missing_catalog = write(
+        "missing-catalog.json",
+        serde_json::json!({"profile": {"uuid": "p", "metadata": meta,
+            "imports": [{"href": "not-here.json", "include-all": {}}]}}),
+    );
+    write(
+        "loop-a.json",
+        serde_json::json!({"profile": {"uuid": "a", "metadata": meta,
+            "imports": [{"href": "loop-b.json", "include-all": {}}]}}),
+    );
+    let circular = write(
+        "loop-b.json",
+        serde_json::json!({"profile": {"uuid": "b", "metadata": meta,
+            "imports": [{"href": "loop-a.json", "include-all": {}}]}}),
+    );
+    let dangling = write(
+        "dangling.json",
+        serde_json::json!({"mapping-collection": {"uuid": "m", "metadata": meta,
+            "provenance": {"method": "human", "matching-rationale": "semantic", "status": "complete"},
+            "mappings": [{"uuid": "mm", "source-resource": {"type": "catalog", "href": "assure.json"},
+                "target-resource": {"type": "catalog", "href": "nist-800-53-r5.json"},
+                "maps": [{"uuid": "m1", "relationship": "subset-of",
+                    "sources": [{"type": "control", "id-ref": "IAM-01"}],
+                    "targets": [{"type": "control", "id-ref": "zz-404"}]}]}]}}),
+    );
+    let cases: [(&str, &str, &str, &str); 5] = [
+        ("catalog", &wrong_root, "wrong-root.json", "catalog"),
+        ("catalog", &no_title, "no-title.json", "/catalog/metadata"),
+        (
+            "profile",
+            &missing_catalog,
+            "missing-catalog.json",
+            "/profile/imports/0",
+        ),
+        ("profile", &circular, "loop-", "circular"),
+        ("mapping", &dangling, "dangling.json", "zz-404"),
+    ];
+    for (kind, file, document, needle) in cases {
+        let (code, out, err) = db.run(&["import", kind, file]);
+        assert_eq!(
+            code, 1,
+            "{kind} {file}: malformed input exits 1 as validate does: {out}{err}"
+        );
+        assert!(
+            err.contains(document) && err.contains(needle) && err.contains("nothing imported"),
+            "{kind} {file}: the error names the document and where: {err}"
+        );
+        let (code, report) = import_json(&db, &[kind, file]);
+        assert_eq!(code, 1);
+        let problem = &report["problems"][0];
+        assert!(
+            problem["document"]
+                .as_str()
+                .is_some_and(|d| d.contains(document))
+                && problem["location"].is_string(),
+            "{report}"
+        );
+    }
+    let (_, report) = import_json(&db, &["catalog", &no_title]);
+    assert_eq!(report["problems"][0]["location"], "/catalog/metadata");
+    let (_, report) = import_json(&db, &["profile", &missing_catalog]);
+    assert!(
+        report["problems"][0]["location"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/profile/imports/0")),
+        "{report}"
+    );
+    assert_eq!(frameworks_json(&db), before, "nothing stored");
+    let (code, out, err) = db.run(&["import", "catalog", "/nonexistent/catalog.json"]);
+    assert_eq!(code, 2, "an unreadable file is an input error: {out}{err}");
+}
+
+fn a_csv_framework_with_a_bad_row_lists_it_and_stores_nothing(db: Db) {
+    db.init();
+    let before = frameworks_json(&db);
+    let csv = db.data_dir().join("ccm.csv");
+    std::fs::write(
+        &csv,
+        "Control ID,Control Title,Domain\nA&A,Audit & Assurance,\nA&A-01,Audit policy,A&A\n,Missing id,A&A\nA&A-02,Wrong parent,ZZZ\n",
+    )
+    .expect("write csv");
+    let csv = csv.display().to_string();
+    let args = [
+        "framework",
+        &csv,
+        "--framework-id",
+        "csa-ccm-own",
+        "--name",
+        "CCM (own copy)",
+        "--framework-version",
+        "4.0",
+        "--id-column",
+        "Control ID",
+        "--title-column",
+        "Control Title",
+        "--parent-column",
+        "Domain",
+    ];
+    let mut text_args = vec!["import"];
+    text_args.extend_from_slice(&args);
+    let (code, out, err) = db.run(&text_args);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("row 4, column Control ID: id is empty")
+            && err.contains("row 5, column Domain: parent `ZZZ`"),
+        "every row error is listed: {err}"
+    );
+    let (code, report) = import_json(&db, &args);
+    assert_eq!(code, 1);
+    assert_eq!(
+        report["problems"].as_array().map(Vec::len),
+        Some(2),
+        "{report}"
+    );
+    assert_eq!(frameworks_json(&db), before, "nothing stored");
+    // Without the bad rows the same sheet imports.
+    std::fs::write(
+        db.data_dir().join("ccm.csv"),
+        "Control ID,Control Title,Domain\nA&A,Audit & Assurance,\nA&A-01,Audit policy,A&A\n",
+    )
+    .expect("write csv");
+    let (code, report) = import_json(&db, &args);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["outcome"]["framework"]["requirements_added"], 2);
+    assert_ne!(frameworks_json(&db), before);
+}
+
+fn a_crosswalk_imports_mappings_with_provenance_or_nothing(db: Db) {
+    db.init();
+    let csv = db.data_dir().join("crosswalk.csv");
+    std::fs::write(
+        &csv,
+        "source,target,relationship,rationale\nIAM-01,AC-2(1),subset-of,Covers automated account management.\n",
+    )
+    .expect("write");
+    let csv = csv.display().to_string();
+    let args = ["mapping", &csv, "--target-framework", "nist-800-53-r5"];
+    let (code, report) = import_json(&db, &args);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["outcome"]["mappings"]["created"], 1, "{report}");
+    let (code, report) = import_json(&db, &args);
+    assert_eq!(code, 0);
+    assert_eq!(report["outcome"]["mappings"]["unchanged"], 1, "{report}");
+    let server = Server::start(&db);
+    let (status, _, body) = server.get("/api/v1/mappings?control=IAM-01&framework=nist-800-53-r5");
+    assert_eq!(status, 200, "{body}");
+    let imported = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|m| m["requirement"] == "ac-2.1")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(imported["provenance"]["format"], "csv-crosswalk", "{body}");
+    assert_eq!(imported["provenance"]["row"], 2, "{body}");
+    drop(server);
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+fn a_profile_is_resolved_and_imported_as_its_own_framework(db: Db) {
+    let Some(catalog) = nist_catalog() else {
+        return;
+    };
+    db.init();
+    let profile = catalog.with_file_name("NIST_SP-800-53_rev5_LOW-baseline_profile.json");
+    let (code, report) = import_json(
+        &db,
+        &[
+            "profile",
+            &profile.display().to_string(),
+            "--framework-id",
+            "nist-800-53-r5-low",
+        ],
+    );
+    assert_eq!(code, 0, "{report}");
+    let preview = &report["preview"]["framework"];
+    assert_eq!(preview["id"], "nist-800-53-r5-low");
+    assert_eq!(preview["exists"], false);
+    // NIST's resolved LOW baseline: 149 controls in 18 families.
+    assert_eq!(preview["requirements"], 149 + 18, "{report}");
+    assert_eq!(preview["groups"], 18, "{report}");
+    assert_eq!(report["outcome"]["framework"]["created"], true);
+    let frameworks = frameworks_json(&db);
+    assert!(frameworks.to_string().contains("nist-800-53-r5-low"));
+    let (code, out, err) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }

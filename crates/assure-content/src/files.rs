@@ -571,6 +571,7 @@ pub fn assemble(files: &[ContentFile]) -> Result<Programme, ContentError> {
                     requirement: m.requirement.as_str().into(),
                     relationship,
                     rationale: m.rationale.clone(),
+                    provenance: None,
                 });
             }
             a.programme.controls.push(Control {

@@ -29,10 +29,14 @@ pub enum Action {
     ReadPrivacy,
     /// Acknowledge an escalation (the one write oversight holds).
     AcknowledgeEscalation,
+    /// Import frameworks (OSCAL catalogs and profiles, spreadsheets) and mappings into the catalogue. Apart
+    /// from `EditCatalogue` because one import rewrites a whole framework at once: provider admins and
+    /// security leads only.
+    ImportContent,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -42,6 +46,7 @@ impl Action {
         Self::ExportAudit,
         Self::ReadPrivacy,
         Self::AcknowledgeEscalation,
+        Self::ImportContent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +60,7 @@ impl Action {
             Self::ExportAudit => "export-audit",
             Self::ReadPrivacy => "read-privacy",
             Self::AcknowledgeEscalation => "acknowledge-escalation",
+            Self::ImportContent => "import-content",
         }
     }
 }
@@ -68,7 +74,13 @@ pub fn permits(role: Role, action: Action) -> bool {
         ProviderAdmin => !matches!(action, AcknowledgeEscalation | ReadPrivacy),
         ProviderSecurityLead => matches!(
             action,
-            ReadCatalogue | EditCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit
+            ReadCatalogue
+                | EditCatalogue
+                | ReadTenant
+                | EditTenant
+                | ReadAudit
+                | ExportAudit
+                | ImportContent
         ),
         ProviderDpo => matches!(
             action,
@@ -94,14 +106,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- --
-provider-security-lead      RC EC RT ET -- RA XA -- --
-provider-dpo                RC -- RT -- -- RA XA RP --
-customer-compliance-officer RC -- RT ET -- RA XA -- --
-customer-viewer             RC -- RT -- -- -- -- -- --
-customer-dpo                RC -- RT -- -- -- -- RP --
-assessor                    RC -- RT -- -- -- -- -- --
-oversight                   RC -- RT -- -- RA -- RP AE";
+provider-admin              RC EC RT ET MU RA XA -- -- IC
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC
+provider-dpo                RC -- RT -- -- RA XA RP -- --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- --
+customer-viewer             RC -- RT -- -- -- -- -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP -- --
+assessor                    RC -- RT -- -- -- -- -- -- --
+oversight                   RC -- RT -- -- RA -- RP AE --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {
@@ -128,6 +140,7 @@ oversight                   RC -- RT -- -- RA -- RP AE";
     fn oversight_writes_only_acknowledgements() {
         let writes = [
             Action::EditCatalogue,
+            Action::ImportContent,
             Action::EditTenant,
             Action::ManageUsers,
         ];

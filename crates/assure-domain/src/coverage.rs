@@ -143,6 +143,7 @@ mod tests {
             requirement: requirement.into(),
             relationship,
             rationale: String::new(),
+            provenance: None,
         }
     }
 

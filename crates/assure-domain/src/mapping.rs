@@ -72,6 +72,37 @@ pub struct Mapping {
     pub requirement: RequirementId,
     pub relationship: Relationship,
     pub rationale: String,
+    /// Where an imported mapping came from; `None` for mappings written in the programme's own content.
+    /// Left out of the serialized form when absent, so the audit digests of content mappings do not change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<MappingProvenance>,
+}
+
+/// The origin of an imported mapping: the file and, for OSCAL, the collection and map it came from with the
+/// publisher's provenance (method, matching rationale, status, confidence), so an auditor can trace each
+/// mapping to its source.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct MappingProvenance {
+    /// The imported file's name.
+    pub source: String,
+    /// `oscal-mapping-collection` or `csv-crosswalk`.
+    pub format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_uuid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_uuid: Option<String>,
+    /// The spreadsheet row of a crosswalk mapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching_rationale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_score: Option<String>,
 }
 
 #[cfg(test)]

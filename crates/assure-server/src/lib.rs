@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod evidence;
 mod hardening;
+pub mod imports;
 pub mod openapi;
 pub mod pages;
 mod problem;
@@ -105,12 +106,25 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .merge(pages::streaming_routes::<S>())
         .layered(|r| r.route_layer(axum::middleware::from_fn(pages::viewer::from_session)))
         .merge(sign_in);
+    // Imports take whole documents (NIST's catalog is about 10 MiB) and read them before answering.
+    let imports = imports::routes::<S>().layered(|r| {
+        r.route_layer(RequestBodyLimitLayer::new(imports::MAX_UPLOAD))
+            .route_layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(300),
+            ))
+    });
     Routes::new()
         .get("/healthz", || async { "ok" })
         .get("/readyz", readyz::<S>)
         .get("/metrics", hardening::metrics::<S>)
         .get("/api/openapi.json", openapi::serve)
-        .nest("/api/v1", small.merge(evidence::streaming_routes::<S>()))
+        .nest(
+            "/api/v1",
+            small
+                .merge(evidence::streaming_routes::<S>())
+                .merge(imports),
+        )
         .merge(pages)
         .merge(pages::assets::routes())
 }

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, evidence};
+use crate::{api, evidence, imports};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,10 @@ use crate::{api, evidence};
         evidence::show,
         evidence::upload,
         evidence::download,
+        imports::create,
+        imports::list,
+        imports::show,
+        imports::confirm_route,
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),
@@ -51,6 +55,7 @@ use crate::{api, evidence};
         (name = "services", description = "Services and the responsibility split"),
         (name = "tenants", description = "Customers, their profiles and matrices"),
         (name = "evidence", description = "A tenant's evidence records and content"),
+        (name = "imports", description = "OSCAL catalogs, profiles and mappings, and framework spreadsheets, previewed then imported as background jobs"),
     )
 )]
 struct ApiDoc;

@@ -15,6 +15,11 @@ pub struct Problem {
     /// The query parameter or body field that was wrong, when one was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem of an uploaded document (an RFC 9457 extension member), each naming its document and
+    /// JSON pointer or spreadsheet row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Boxed: most problems have none, and the error type stays small.
+    pub problems: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
@@ -25,6 +30,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
+            problems: None,
         }
     }
 

@@ -61,6 +61,8 @@ enum Kind {
     Framework,
     Service,
     Asset,
+    /// Import jobs are the provider's, not a tenant's.
+    ImportJob,
 }
 
 impl Kind {
@@ -84,6 +86,7 @@ fn kind_of(path: &str, name: &str) -> Option<Kind> {
         "id" if path.contains("/frameworks/{id}") => Kind::Framework,
         "id" if path.starts_with("/services/{id}") => Kind::Service,
         "id" if path.starts_with("/account/tokens/{id}") => Kind::Token,
+        "id" if path.contains("/imports/{id}") => Kind::ImportJob,
         _ => return None,
     })
 }
@@ -365,6 +368,7 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                 Kind::Framework => "iso27001-2022".to_owned(),
                 Kind::Service => "vm".to_owned(),
                 Kind::Asset => "app.css".to_owned(),
+                Kind::ImportJob => "import-of-nobody".to_owned(),
             }
         };
 

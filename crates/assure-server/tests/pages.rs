@@ -955,3 +955,292 @@ async fn every_link_a_role_is_offered_opens_for_that_role() {
         }
     }
 }
+
+/// A multipart body of text fields and one file.
+fn multipart(fields: &[(&str, &str)], file_name: &str, file: &str) -> (String, String) {
+    let boundary = "IMPORTBOUNDARY";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/json\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small OSCAL catalog of a new framework (two requirements in one group).
+fn story_catalog() -> String {
+    serde_json::json!({"catalog": {
+        "uuid": "00000000-0000-4000-8000-000000000002",
+        "metadata": {"title": "Story Catalog", "last-modified": "2024-01-01T00:00:00Z", "version": "1.0",
+                     "oscal-version": "1.1.2"},
+        "groups": [{"id": "sg", "title": "Story group", "controls": [
+            {"id": "sg-1", "title": "First"}, {"id": "sg-2", "title": "Second"}]}]}})
+    .to_string()
+}
+
+impl Demo {
+    async fn post_multipart(
+        &self,
+        viewer: &Viewer,
+        path: &str,
+        (content_type, body): (String, String),
+    ) -> (StatusCode, String, axum::http::HeaderMap) {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(viewer, request).await
+    }
+
+    /// Polls the API until the job ends (or 20 s pass), returning its JSON.
+    async fn finished_job(&self, id: &str) -> serde_json::Value {
+        for _ in 0..200 {
+            let (status, body) = self
+                .get(&provider(), &format!("/api/v1/imports/{id}"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let job: serde_json::Value = serde_json::from_str(&body).expect("job json");
+            if matches!(job["state"].as_str(), Some("succeeded" | "failed")) {
+                return job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("import job {id} did not end");
+    }
+}
+
+#[tokio::test]
+async fn a_catalog_is_uploaded_previewed_confirmed_and_imported_as_a_background_job() {
+    let demo = demo().await;
+    let v = provider();
+    demo.page(&v, "/imports", &["Upload and preview", "Recent imports"])
+        .await;
+    let (status, body, headers) = demo
+        .post_multipart(
+            &v,
+            "/imports?csrf_token=csrf-provider",
+            multipart(
+                &[("csrf_token", "csrf-provider"), ("kind", "catalog")],
+                "story.json",
+                &story_catalog(),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .expect("a Location")
+        .to_owned();
+    let id = location.trim_start_matches("/imports/").to_owned();
+    let preview = demo
+        .page(
+            &v,
+            &location,
+            &[
+                "story-catalog",
+                "Story Catalog",
+                "3 (1 groups), 3 new",
+                "Confirm and import",
+            ],
+        )
+        .await;
+    assert!(preview.contains(&format!("action=\"/imports/{id}/confirm\"")));
+    let frameworks = demo
+        .state
+        .store
+        .list_frameworks()
+        .await
+        .expect("frameworks");
+    assert!(
+        !frameworks.iter().any(|f| f.id.as_str() == "story-catalog"),
+        "nothing is stored before the user confirms"
+    );
+
+    let confirm = Request::post(format!("/imports/{id}/confirm"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("csrf_token=csrf-provider"))
+        .expect("request");
+    let (status, body, _) = demo.send(&v, confirm).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let job = demo.finished_job(&id).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["done"], job["total"]);
+    assert_eq!(
+        job["outcome"]["framework"]["requirements_added"], 3,
+        "{job}"
+    );
+    demo.page(
+        &v,
+        &location,
+        &["succeeded", "Result", "requirements added"],
+    )
+    .await;
+    let (status, fragment) = demo.get(&v, &format!("/imports/{id}/progress")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        fragment.contains("3 of 3") && !fragment.contains("hx-trigger"),
+        "a finished job stops polling: {fragment}"
+    );
+    let requirements = demo
+        .state
+        .store
+        .list_requirements(&"story-catalog".into())
+        .await
+        .expect("requirements");
+    assert_eq!(requirements.len(), 3);
+    // A second confirmation is refused: the job has ended.
+    let again = Request::post(format!("/api/v1/imports/{id}/confirm"))
+        .body(Body::empty())
+        .expect("request");
+    let (status, body, _) = demo.send(&v, again).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test]
+async fn the_api_previews_then_imports_and_shows_progress_from_the_store() {
+    let demo = demo().await;
+    let v = provider();
+    let request = Request::post("/api/v1/imports?kind=catalog&file_name=story.json")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(story_catalog()))
+        .expect("request");
+    let (status, body, headers) = demo.send(&v, request).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let job: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(job["state"], "previewed");
+    assert_eq!(job["preview"]["framework"]["id"], "story-catalog");
+    assert_eq!(job["preview"]["framework"]["requirements"], 3);
+    assert_eq!(
+        headers.get(header::LOCATION).and_then(|l| l.to_str().ok()),
+        job["links"]["self"].as_str()
+    );
+    let id = job["id"].as_str().expect("id").to_owned();
+    let confirm = Request::post(format!("/api/v1/imports/{id}/confirm"))
+        .body(Body::empty())
+        .expect("request");
+    let (status, body, _) = demo.send(&v, confirm).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let job = demo.finished_job(&id).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let (status, body) = demo.get(&v, "/api/v1/imports").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&id));
+}
+
+#[tokio::test]
+async fn a_malformed_upload_lists_document_and_pointer_and_stores_nothing() {
+    let demo = demo().await;
+    let v = provider();
+    let before = demo
+        .state
+        .store
+        .list_frameworks()
+        .await
+        .expect("frameworks");
+    let no_title = serde_json::json!({"catalog": {"uuid": "x", "metadata": {
+        "last-modified": "2024-01-01T00:00:00Z", "version": "1", "oscal-version": "1.1.2"}}})
+    .to_string();
+    let request = Request::post("/api/v1/imports?kind=catalog&file_name=no-title.json")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(no_title.clone()))
+        .expect("request");
+    let (status, body, headers) = demo.send(&v, request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|c| c.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let problem: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        problem["problems"][0]["document"], "no-title.json",
+        "{problem}"
+    );
+    assert_eq!(
+        problem["problems"][0]["location"], "/catalog/metadata",
+        "{problem}"
+    );
+
+    let (status, page, _) = demo
+        .post_multipart(
+            &v,
+            "/imports?csrf_token=csrf-provider",
+            multipart(
+                &[("csrf_token", "csrf-provider"), ("kind", "catalog")],
+                "wrong-root.json",
+                "{\"profile\": {\"uuid\": \"p\"}}",
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("Nothing imported") && page.contains("wrong-root.json"),
+        "{page}"
+    );
+    assert_well_formed("/imports (refused)", &page);
+    assert!(
+        demo.state
+            .store
+            .list_import_jobs(10)
+            .await
+            .expect("jobs")
+            .is_empty(),
+        "a refused upload leaves no job"
+    );
+    assert_eq!(
+        demo.state
+            .store
+            .list_frameworks()
+            .await
+            .expect("frameworks"),
+        before
+    );
+}
+
+#[tokio::test]
+async fn only_provider_admins_and_security_leads_may_import() {
+    let demo = demo().await;
+    for role in [Role::CustomerComplianceOfficer, Role::CustomerViewer] {
+        let v = customer(role);
+        let (status, _) = demo.get(&v, "/imports").await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}", role.as_str());
+        let (_, home) = demo.get(&v, "/").await;
+        assert!(!home.contains("href=\"/imports\""), "{}", role.as_str());
+    }
+    let (_, home) = demo.get(&provider(), "/").await;
+    assert!(home.contains("href=\"/imports\""));
+    // The API decides by the token's own user: a customer's token is refused with 403.
+    let secret = assure_auth::new_api_token().expect("token");
+    demo.state
+        .store
+        .create_api_token(
+            &Actor::system("test"),
+            &assure_store::NewApiToken {
+                id: "customer".into(),
+                user: "fiona.macleod@northbank.example".into(),
+                name: "customer".into(),
+                token_hash: secret.hash.clone(),
+                at: time::OffsetDateTime::now_utc(),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("token");
+    let response = demo
+        .app(&customer(Role::CustomerComplianceOfficer))
+        .oneshot(
+            Request::post("/api/v1/imports?kind=catalog")
+                .header(header::AUTHORIZATION, format!("Bearer {}", secret.text))
+                .body(Body::from(story_catalog()))
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -89,6 +89,7 @@ pub async fn current_digests<S: Store>(
             put(&mut out, &store.list_requirements(&f.id).await?);
         }
         put(&mut out, &frameworks);
+        put(&mut out, &store.list_framework_sources().await?);
         put(
             &mut out,
             &store.list_mappings(&MappingFilter::default()).await?,

@@ -159,6 +159,158 @@ pub struct ImportSummary {
     pub audit_records: usize,
 }
 
+/// A framework to import: its row, its requirements in publisher order (parents first), and for OSCAL the
+/// document it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameworkImport {
+    pub framework: Framework,
+    pub requirements: Vec<Requirement>,
+    pub source: Option<FrameworkSource>,
+}
+
+/// The document a framework was imported from, kept so the framework can be exported as it was published.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FrameworkSource {
+    pub framework: FrameworkId,
+    /// `oscal-catalog` (a catalog, or a profile's resolved catalog).
+    pub format: String,
+    pub file_name: String,
+    /// The OSCAL document as JSON text.
+    pub document: String,
+}
+
+/// What a framework import changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FrameworkImportOutcome {
+    /// Whether the framework was new.
+    pub created: bool,
+    pub requirements_added: usize,
+    pub requirements_updated: usize,
+    pub requirements_unchanged: usize,
+    /// Requirements stored before that the import lacks: kept, with their mappings, and reported.
+    pub missing: Vec<RequirementId>,
+    /// Mappings to the framework after the import (none is lost by an import).
+    pub mappings: usize,
+    pub audit_records: usize,
+}
+
+/// What a mapping import changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MappingImportOutcome {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub audit_records: usize,
+}
+
+/// Where an import job is. A state machine: `previewed -> queued -> running -> succeeded | failed`, and a
+/// queued job may fail without running (e.g. its payload is unreadable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportJobState {
+    /// Read and previewed; waiting for the user to confirm.
+    Previewed,
+    /// Confirmed; waiting for a runner.
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl ImportJobState {
+    pub const ALL: [ImportJobState; 5] = [
+        Self::Previewed,
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Previewed => "previewed",
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Whether the job has ended.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed)
+    }
+
+    /// The legal transitions; `running -> running` is a progress update.
+    pub fn may_become(self, next: Self) -> bool {
+        use ImportJobState::*;
+        match self {
+            Previewed => matches!(next, Queued),
+            Queued => matches!(next, Running | Failed),
+            Running => matches!(next, Running | Succeeded | Failed),
+            Succeeded | Failed => false,
+        }
+    }
+
+    /// The states that may become `next`, for the guarded update.
+    pub fn predecessors(next: Self) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|s| s.may_become(next))
+            .collect()
+    }
+}
+
+/// An import job to record, previewed and not yet confirmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewImportJob {
+    pub id: String,
+    /// `catalog`, `profile`, `framework` or `mapping`.
+    pub kind: String,
+    pub file_name: String,
+    /// Objects to write (requirements or mappings): the progress total.
+    pub total: i64,
+    /// The preview shown to the user, as JSON.
+    pub preview_json: String,
+    /// What to import, as JSON, for whichever node runs the job.
+    pub payload_json: String,
+    pub created_by: UserId,
+    pub at: OffsetDateTime,
+}
+
+/// A change of an import job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportJobUpdate {
+    pub state: ImportJobState,
+    pub done: i64,
+    /// The outcome as JSON, when the job succeeded.
+    pub outcome_json: Option<String>,
+    /// Why the job failed.
+    pub error: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// An import job as stored (without its payload).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportJob {
+    pub id: String,
+    pub kind: String,
+    pub file_name: String,
+    pub state: ImportJobState,
+    pub done: i64,
+    pub total: i64,
+    pub preview_json: String,
+    pub outcome_json: Option<String>,
+    pub error: Option<String>,
+    pub created_by: UserId,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
 /// The head of one audit chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainHead {
@@ -462,6 +614,45 @@ pub trait Store: Clone + Send + Sync + 'static {
         token_hash: &str,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<Option<(ApiToken, User)>>> + Send;
+    /// Imports a framework (validated by the caller) in one transaction, all or nothing, with an audit record
+    /// per object it changes. A new framework is created; an existing one (e.g. the demo's `nist-800-53-r5`
+    /// under the real NIST catalog) keeps its ID and its requirements' IDs: requirements are updated in
+    /// place or added, requirements the import lacks are kept (so no mapping is orphaned) and reported in
+    /// [`FrameworkImportOutcome::missing`]. `progress` is told how many requirements are written so far.
+    fn import_framework(
+        &self,
+        actor: &Actor,
+        import: &FrameworkImport,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> impl Future<Output = Result<FrameworkImportOutcome>> + Send;
+    /// The documents frameworks were imported from (kept for export), in framework order.
+    fn list_framework_sources(&self) -> impl Future<Output = Result<Vec<FrameworkSource>>> + Send;
+    /// Imports mappings with their provenance in one transaction, all or nothing, audited: a mapping with the
+    /// key of an existing one replaces it. `NotFound` naming the first unknown control or requirement.
+    fn import_mappings(
+        &self,
+        actor: &Actor,
+        mappings: &[Mapping],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> impl Future<Output = Result<MappingImportOutcome>> + Send;
+    /// Records an import job (bookkeeping, not audited: the import it runs is); `Conflict` when the ID is
+    /// taken.
+    fn create_import_job(&self, job: &NewImportJob) -> impl Future<Output = Result<()>> + Send;
+    /// Moves a job on: its state (only along [`ImportJobState::may_become`], checked in the same statement,
+    /// so of two nodes claiming a queued job one wins), its progress and, when it ends, its outcome or error
+    /// (the payload is then dropped). `Conflict` when the job is not in a state that may become `update.state`,
+    /// `NotFound` when there is no such job.
+    fn update_import_job(
+        &self,
+        id: &str,
+        update: &ImportJobUpdate,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_import_job(&self, id: &str) -> impl Future<Output = Result<Option<ImportJob>>> + Send;
+    /// The newest jobs first, at most `limit`.
+    fn list_import_jobs(&self, limit: i64) -> impl Future<Output = Result<Vec<ImportJob>>> + Send;
+    /// What a job will import, as its runner stored it; `None` once the job ended or when there is no such job.
+    fn import_job_payload(&self, id: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
     /// Whether a tenant asks every one of its users for a second factor.
     fn tenant_requires_mfa(&self, tenant: &TenantId) -> impl Future<Output = Result<bool>> + Send;
     /// Sets a tenant's second-factor policy; `NotFound` when the scope does not admit the tenant.

@@ -140,3 +140,10 @@ impl Audited for assure_domain::evidence::EvidenceRecord {
         Some(self.tenant.clone())
     }
 }
+
+impl Audited for crate::FrameworkSource {
+    const KIND: &'static str = "framework-source";
+    fn object_id(&self) -> String {
+        self.framework.to_string()
+    }
+}

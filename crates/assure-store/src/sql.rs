@@ -24,8 +24,10 @@ use super::{DIALECT, Db};
 use crate::objects::Audited;
 use crate::{
     Actor, ApiToken, Backend, BlobEntry, ChainHead, ControlQuery, ControlSort, DataKeyState,
-    EvidenceQuery, FailureOutcome, ImportSummary, LockoutPolicy, MappingFilter, NewApiToken,
-    NewEvidence, NewSession, Page, Result, Session, StoreError, TenantScope, UserCredentials,
+    EvidenceQuery, FailureOutcome, FrameworkImport, FrameworkImportOutcome, FrameworkSource,
+    ImportJob, ImportJobState, ImportJobUpdate, ImportSummary, LockoutPolicy, MappingFilter,
+    MappingImportOutcome, NewApiToken, NewEvidence, NewImportJob, NewSession, Page, Result,
+    Session, StoreError, TenantScope, UserCredentials,
 };
 use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
@@ -258,7 +260,72 @@ fn mapping_from_row(row: &DbRow) -> Result<Mapping> {
             Relationship::parse,
         )?,
         rationale: row.try_get("rationale")?,
+        provenance: row
+            .try_get::<Option<String>, _>("provenance_json")?
+            .map(|p| from_json("mapping provenance", &p))
+            .transpose()?,
     })
+}
+
+fn framework_from_row(r: &DbRow) -> Result<Framework> {
+    Ok(Framework {
+        id: r.try_get::<String, _>("id")?.into(),
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        publisher: r.try_get("publisher")?,
+        licence: r.try_get("licence")?,
+    })
+}
+
+fn import_job_from_row(r: &DbRow) -> Result<ImportJob> {
+    Ok(ImportJob {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        file_name: r.try_get("file_name")?,
+        state: parse_enum(
+            "import job state",
+            &r.try_get::<String, _>("state")?,
+            ImportJobState::parse,
+        )?,
+        done: r.try_get("done")?,
+        total: r.try_get("total")?,
+        preview_json: r.try_get("preview_json")?,
+        outcome_json: r.try_get("outcome_json")?,
+        error: r.try_get("error")?,
+        created_by: r.try_get::<String, _>("created_by")?.into(),
+        created_at: parse_instant(
+            "import job created_at",
+            &r.try_get::<String, _>("created_at")?,
+        )?,
+        updated_at: parse_instant(
+            "import job updated_at",
+            &r.try_get::<String, _>("updated_at")?,
+        )?,
+    })
+}
+
+/// How often an import reports progress (every this many objects), so the callback costs nothing.
+const PROGRESS_EVERY: usize = 25;
+
+async fn write_requirement(tx: &mut Tx, r: &Requirement, insert: bool) -> Result<()> {
+    let sql = if insert {
+        "INSERT INTO requirements (framework_id, id, title, text, parent_id, kind, position) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    } else {
+        "UPDATE requirements SET title = $3, text = $4, parent_id = $5, kind = $6, position = $7 \
+         WHERE framework_id = $1 AND id = $2"
+    };
+    sqlx::query(sql)
+        .bind(r.framework.as_str())
+        .bind(r.id.as_str())
+        .bind(&r.title)
+        .bind(&r.text)
+        .bind(r.parent.as_ref().map(|x| x.as_str()))
+        .bind(r.kind.as_str())
+        .bind(r.position)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 fn service_from_row(row: &DbRow) -> Result<Service> {
@@ -785,14 +852,15 @@ impl crate::Store for SqlStore {
         }
         for m in &p.mappings {
             sqlx::query(
-                "INSERT INTO mappings (control_id, framework_id, requirement_id, relationship, rationale) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO mappings (control_id, framework_id, requirement_id, relationship, rationale, \
+                 provenance_json) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(m.control.as_str())
             .bind(m.framework.as_str())
             .bind(m.requirement.as_str())
             .bind(m.relationship.as_str())
             .bind(&m.rationale)
+            .bind(m.provenance.as_ref().map(json))
             .execute(&mut *tx)
             .await?;
             audit.record(&mut tx, m, "create").await?;
@@ -969,17 +1037,7 @@ impl crate::Store for SqlStore {
         let rows = sqlx::query("SELECT * FROM frameworks ORDER BY position")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Framework {
-                    id: r.try_get::<String, _>("id")?.into(),
-                    name: r.try_get("name")?,
-                    version: r.try_get("version")?,
-                    publisher: r.try_get("publisher")?,
-                    licence: r.try_get("licence")?,
-                })
-            })
-            .collect()
+        rows.iter().map(framework_from_row).collect()
     }
 
     async fn list_requirements(&self, framework: &FrameworkId) -> Result<Vec<Requirement>> {
@@ -2169,6 +2227,372 @@ impl crate::Store for SqlStore {
             revoked_at: None,
         };
         Ok(Some((token, user_from_row(&row)?)))
+    }
+
+    async fn import_framework(
+        &self,
+        actor: &Actor,
+        import: &FrameworkImport,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<FrameworkImportOutcome> {
+        let f = &import.framework;
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        let mut out = FrameworkImportOutcome::default();
+        let existing = sqlx::query("SELECT * FROM frameworks WHERE id = $1")
+            .bind(f.id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        match existing {
+            None => {
+                let next: i64 =
+                    sqlx::query("SELECT COALESCE(MAX(position) + 1, 0) AS next FROM frameworks")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("next")?;
+                sqlx::query(
+                    "INSERT INTO frameworks (id, name, version, publisher, licence, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(f.id.as_str())
+                .bind(&f.name)
+                .bind(&f.version)
+                .bind(&f.publisher)
+                .bind(&f.licence)
+                .bind(next)
+                .execute(&mut *tx)
+                .await?;
+                audit.record(&mut tx, f, "create").await?;
+                out.created = true;
+            }
+            Some(row) => {
+                if framework_from_row(&row)? != *f {
+                    sqlx::query(
+                        "UPDATE frameworks SET name = $2, version = $3, publisher = $4, licence = $5 \
+                         WHERE id = $1",
+                    )
+                    .bind(f.id.as_str())
+                    .bind(&f.name)
+                    .bind(&f.version)
+                    .bind(&f.publisher)
+                    .bind(&f.licence)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit.record(&mut tx, f, "update").await?;
+                }
+            }
+        }
+        let rows =
+            sqlx::query("SELECT * FROM requirements WHERE framework_id = $1 ORDER BY position")
+                .bind(f.id.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        let before: Vec<Requirement> = rows
+            .iter()
+            .map(requirement_from_row)
+            .collect::<Result<_>>()?;
+        let mut old: BTreeMap<String, Requirement> = before
+            .iter()
+            .map(|r| (r.id.to_string(), r.clone()))
+            .collect();
+        // The import's order is the publisher's; requirements it lacks follow, in their old order.
+        for (i, r) in import.requirements.iter().enumerate() {
+            let new = Requirement {
+                framework: f.id.clone(),
+                position: position(i),
+                ..r.clone()
+            };
+            match old.remove(new.id.as_str()) {
+                None => {
+                    write_requirement(&mut tx, &new, true).await?;
+                    audit.record(&mut tx, &new, "create").await?;
+                    out.requirements_added += 1;
+                }
+                Some(o) if o == new => out.requirements_unchanged += 1,
+                Some(_) => {
+                    write_requirement(&mut tx, &new, false).await?;
+                    audit.record(&mut tx, &new, "update").await?;
+                    out.requirements_updated += 1;
+                }
+            }
+            if i % PROGRESS_EVERY == 0 {
+                progress(i);
+            }
+        }
+        let kept = before.iter().filter(|r| old.contains_key(r.id.as_str()));
+        for (k, r) in kept.enumerate() {
+            out.missing.push(r.id.clone());
+            let moved = Requirement {
+                position: position(import.requirements.len() + k),
+                ..r.clone()
+            };
+            if moved != *r {
+                write_requirement(&mut tx, &moved, false).await?;
+                audit.record(&mut tx, &moved, "update").await?;
+            }
+        }
+        let stored_source =
+            sqlx::query("SELECT framework_id FROM framework_sources WHERE framework_id = $1")
+                .bind(f.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+        match &import.source {
+            Some(source) => {
+                let source = FrameworkSource {
+                    framework: f.id.clone(),
+                    ..source.clone()
+                };
+                sqlx::query("DELETE FROM framework_sources WHERE framework_id = $1")
+                    .bind(f.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO framework_sources (framework_id, format, file_name, document) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(f.id.as_str())
+                .bind(&source.format)
+                .bind(&source.file_name)
+                .bind(&source.document)
+                .execute(&mut *tx)
+                .await?;
+                audit.record(&mut tx, &source, "import").await?;
+            }
+            None if stored_source => {
+                // A spreadsheet import replaces an OSCAL one: the old document no longer describes it.
+                sqlx::query("DELETE FROM framework_sources WHERE framework_id = $1")
+                    .bind(f.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                audit
+                    .append(
+                        &mut tx,
+                        AuditEvent {
+                            actor: actor.0.clone(),
+                            tenant: None,
+                            action: "framework-source.delete".to_owned(),
+                            object_kind: "framework-source".to_owned(),
+                            object_id: f.id.to_string(),
+                            state_digest: None,
+                        },
+                    )
+                    .await?;
+            }
+            None => {}
+        }
+        let mappings: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM mappings WHERE framework_id = $1")
+                .bind(f.id.as_str())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        out.mappings = usize::try_from(mappings).unwrap_or_default();
+        out.audit_records = audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        progress(import.requirements.len());
+        Ok(out)
+    }
+
+    async fn list_framework_sources(&self) -> Result<Vec<FrameworkSource>> {
+        let rows = sqlx::query(
+            "SELECT s.* FROM framework_sources s JOIN frameworks f ON f.id = s.framework_id \
+             ORDER BY f.position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FrameworkSource {
+                    framework: r.try_get::<String, _>("framework_id")?.into(),
+                    format: r.try_get("format")?,
+                    file_name: r.try_get("file_name")?,
+                    document: r.try_get("document")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn import_mappings(
+        &self,
+        actor: &Actor,
+        mappings: &[Mapping],
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<MappingImportOutcome> {
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        let mut out = MappingImportOutcome::default();
+        for (i, m) in mappings.iter().enumerate() {
+            if sqlx::query("SELECT id FROM controls WHERE id = $1")
+                .bind(m.control.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none()
+            {
+                return Err(StoreError::NotFound(format!("control `{}`", m.control)));
+            }
+            if sqlx::query("SELECT id FROM requirements WHERE framework_id = $1 AND id = $2")
+                .bind(m.framework.as_str())
+                .bind(m.requirement.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_none()
+            {
+                return Err(StoreError::NotFound(format!(
+                    "requirement `{}` of framework `{}`",
+                    m.requirement, m.framework
+                )));
+            }
+            let existing = sqlx::query(
+                "SELECT * FROM mappings WHERE control_id = $1 AND framework_id = $2 AND requirement_id = $3",
+            )
+            .bind(m.control.as_str())
+            .bind(m.framework.as_str())
+            .bind(m.requirement.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let existing = existing.as_ref().map(mapping_from_row).transpose()?;
+            let sql = match &existing {
+                Some(o) if o == m => {
+                    out.unchanged += 1;
+                    continue;
+                }
+                Some(_) => {
+                    "UPDATE mappings SET relationship = $4, rationale = $5, provenance_json = $6 \
+                     WHERE control_id = $1 AND framework_id = $2 AND requirement_id = $3"
+                }
+                None => {
+                    "INSERT INTO mappings (control_id, framework_id, requirement_id, relationship, \
+                     rationale, provenance_json) VALUES ($1, $2, $3, $4, $5, $6)"
+                }
+            };
+            sqlx::query(sql)
+                .bind(m.control.as_str())
+                .bind(m.framework.as_str())
+                .bind(m.requirement.as_str())
+                .bind(m.relationship.as_str())
+                .bind(&m.rationale)
+                .bind(m.provenance.as_ref().map(json))
+                .execute(&mut *tx)
+                .await?;
+            if existing.is_some() {
+                audit.record(&mut tx, m, "update").await?;
+                out.updated += 1;
+            } else {
+                audit.record(&mut tx, m, "create").await?;
+                out.created += 1;
+            }
+            if i % PROGRESS_EVERY == 0 {
+                progress(i);
+            }
+        }
+        out.audit_records = audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        progress(mappings.len());
+        Ok(out)
+    }
+
+    async fn create_import_job(&self, job: &NewImportJob) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        if sqlx::query("SELECT id FROM import_jobs WHERE id = $1")
+            .bind(&job.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Conflict(format!(
+                "import job {} already exists",
+                job.id
+            )));
+        }
+        let at = assure_domain::audit::format_instant(job.at);
+        sqlx::query(
+            "INSERT INTO import_jobs (id, kind, file_name, state, done, total, preview_json, payload_json, \
+             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(&job.id)
+        .bind(&job.kind)
+        .bind(&job.file_name)
+        .bind(ImportJobState::Previewed.as_str())
+        .bind(job.total)
+        .bind(&job.preview_json)
+        .bind(&job.payload_json)
+        .bind(job.created_by.as_str())
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update_import_job(&self, id: &str, update: &ImportJobUpdate) -> Result<()> {
+        let from: Vec<String> = ImportJobState::predecessors(update.state)
+            .into_iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let changed = if from.is_empty() {
+            0
+        } else {
+            // The states are this crate's own constants, never input.
+            let payload = if update.state.is_final() {
+                "NULL"
+            } else {
+                "payload_json"
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE import_jobs SET state = $2, done = $3, outcome_json = COALESCE($4, outcome_json), \
+                 error = COALESCE($5, error), updated_at = $6, payload_json = {payload} \
+                 WHERE id = $1 AND state IN ({})",
+                from.join(", ")
+            )))
+            .bind(id)
+            .bind(update.state.as_str())
+            .bind(update.done)
+            .bind(&update.outcome_json)
+            .bind(&update.error)
+            .bind(assure_domain::audit::format_instant(update.at))
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+        };
+        if changed > 0 {
+            return Ok(());
+        }
+        match self.get_import_job(id).await? {
+            None => Err(StoreError::NotFound(format!("import job {id}"))),
+            Some(job) => Err(StoreError::Conflict(format!(
+                "import job {id} is {}, which cannot become {}",
+                job.state.as_str(),
+                update.state.as_str()
+            ))),
+        }
+    }
+
+    async fn get_import_job(&self, id: &str) -> Result<Option<ImportJob>> {
+        let row = sqlx::query("SELECT * FROM import_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(import_job_from_row).transpose()
+    }
+
+    async fn list_import_jobs(&self, limit: i64) -> Result<Vec<ImportJob>> {
+        let rows = sqlx::query("SELECT * FROM import_jobs ORDER BY created_at DESC, id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(import_job_from_row).collect()
+    }
+
+    async fn import_job_payload(&self, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT payload_json FROM import_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("payload_json")?,
+            None => None,
+        })
     }
 
     async fn tenant_requires_mfa(&self, tenant: &TenantId) -> Result<bool> {

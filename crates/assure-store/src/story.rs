@@ -678,6 +678,7 @@ pub async fn run_story<S: Store>(
 
     evidence_story(&mut s, store, &actor, &mine, &theirs).await?;
     auth_story(&mut s, store, &actor, &mine, &theirs).await?;
+    import_story(&mut s, store, &actor, programme).await?;
 
     Ok(s.covered)
 }
@@ -1512,6 +1513,467 @@ async fn auth_story<S: Store>(
         report.is_intact(),
         format!(
             "credential changes keep the trail intact: {:?} {:?}",
+            report.breaks, report.mismatches
+        ),
+    )?;
+    Ok(())
+}
+
+/// Imports: a new framework, a catalog over an existing framework (same IDs, mappings kept, missing ones
+/// reported), all or nothing, mappings with provenance, and the import job state machine.
+async fn import_story<S: Store>(
+    s: &mut Story,
+    store: &S,
+    actor: &Actor,
+    programme: &Programme,
+) -> Result<(), StoryFailure> {
+    use assure_domain::framework::{Framework, Requirement, RequirementKind};
+    use assure_domain::mapping::{Mapping, MappingProvenance, Relationship};
+
+    use crate::{FrameworkImport, FrameworkSource, ImportJobState, ImportJobUpdate, NewImportJob};
+
+    let no_progress = |_: usize| {};
+    let req = |fw: &str, id: &str, title: &str, parent: Option<&str>, kind| Requirement {
+        framework: fw.into(),
+        id: id.into(),
+        title: title.into(),
+        text: None,
+        parent: parent.map(Into::into),
+        kind,
+        position: 0,
+    };
+    let framework = |id: &str| Framework {
+        id: id.into(),
+        name: format!("{id} imported"),
+        version: "1".into(),
+        publisher: "Story".into(),
+        licence: "CC0".into(),
+    };
+
+    s.step("import_framework");
+    let new = FrameworkImport {
+        framework: framework("story-fw"),
+        requirements: vec![
+            req("story-fw", "G", "Group", None, RequirementKind::Group),
+            req(
+                "story-fw",
+                "G-1",
+                "One",
+                Some("G"),
+                RequirementKind::Requirement,
+            ),
+        ],
+        source: Some(FrameworkSource {
+            framework: "story-fw".into(),
+            format: "oscal-catalog".into(),
+            file_name: "story.json".into(),
+            document: r#"{"catalog":{"uuid":"u"}}"#.into(),
+        }),
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |n: usize| {
+        if let Ok(mut v) = seen.lock() {
+            v.push(n);
+        }
+    };
+    let outcome = store
+        .import_framework(actor, &new, &record)
+        .await
+        .map_err(db("import_framework"))?;
+    check(
+        "import_framework",
+        outcome.created && outcome.requirements_added == 2 && outcome.missing.is_empty(),
+        format!("a new framework is created with its requirements: {outcome:?}"),
+    )?;
+    check(
+        "import_framework",
+        seen.lock().map(|v| v.last() == Some(&2)).unwrap_or(false),
+        "progress reaches the requirement count",
+    )?;
+    let listed = store
+        .list_requirements(&"story-fw".into())
+        .await
+        .map_err(db("list_requirements"))?;
+    check(
+        "import_framework",
+        listed.len() == 2 && listed[1].parent.as_ref().map(|p| p.as_str()) == Some("G"),
+        "the requirements read back in order with their parents",
+    )?;
+
+    let nist: assure_domain::FrameworkId = "nist-800-53-r5".into();
+    let before = store
+        .list_requirements(&nist)
+        .await
+        .map_err(db("list_requirements"))?;
+    let mappings_before = store
+        .list_mappings(&MappingFilter {
+            framework: Some(nist.clone()),
+            ..MappingFilter::default()
+        })
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "import_framework",
+        before.iter().any(|r| r.id.as_str() == "ia-2.1") && !mappings_before.is_empty(),
+        "the story's programme has 800-53 with ia-2.1 and mappings to it",
+    )?;
+    // The catalog keeps ia-2.1 (retitled) and adds ac-2; everything else the demo had is missing from it.
+    let over = FrameworkImport {
+        framework: framework("nist-800-53-r5"),
+        requirements: vec![
+            req(
+                "nist-800-53-r5",
+                "ia",
+                "Identification and Authentication",
+                None,
+                RequirementKind::Group,
+            ),
+            req(
+                "nist-800-53-r5",
+                "ia-2.1",
+                "Multi-factor Authentication to Privileged Accounts (catalog)",
+                Some("ia"),
+                RequirementKind::Requirement,
+            ),
+            req(
+                "nist-800-53-r5",
+                "ac-2",
+                "Account Management",
+                Some("ia"),
+                RequirementKind::Requirement,
+            ),
+        ],
+        source: None,
+    };
+    let outcome = store
+        .import_framework(actor, &over, &no_progress)
+        .await
+        .map_err(db("import_framework"))?;
+    let expected_missing: Vec<_> = before
+        .iter()
+        .filter(|r| !matches!(r.id.as_str(), "ia" | "ia-2.1"))
+        .map(|r| r.id.clone())
+        .collect();
+    check(
+        "import_framework",
+        !outcome.created
+            && outcome.requirements_added == 1
+            && outcome.missing == expected_missing
+            && outcome.mappings == mappings_before.len(),
+        format!(
+            "importing over a framework keeps its IDs and reports what is missing: {outcome:?}"
+        ),
+    )?;
+    let mappings_after = store
+        .list_mappings(&MappingFilter {
+            framework: Some(nist.clone()),
+            ..MappingFilter::default()
+        })
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "import_framework",
+        mappings_after == mappings_before,
+        "no mapping is orphaned or changed by importing over its framework",
+    )?;
+    let frameworks_before = store
+        .list_frameworks()
+        .await
+        .map_err(db("list_frameworks"))?;
+    let broken = FrameworkImport {
+        framework: framework("story-broken"),
+        requirements: vec![
+            req("story-broken", "X", "X", None, RequirementKind::Requirement),
+            req(
+                "story-broken",
+                "X",
+                "X again",
+                None,
+                RequirementKind::Requirement,
+            ),
+        ],
+        source: None,
+    };
+    let refused = store.import_framework(actor, &broken, &no_progress).await;
+    check(
+        "import_framework",
+        refused.is_err()
+            && store
+                .list_frameworks()
+                .await
+                .map_err(db("list_frameworks"))?
+                == frameworks_before,
+        "a failing import stores nothing, not even its framework",
+    )?;
+
+    s.step("list_framework_sources");
+    let sources = store
+        .list_framework_sources()
+        .await
+        .map_err(db("list_framework_sources"))?;
+    check(
+        "list_framework_sources",
+        sources.len() == 1
+            && sources[0].framework.as_str() == "story-fw"
+            && sources[0].document.contains("\"catalog\""),
+        "the imported document is kept for export",
+    )?;
+
+    s.step("import_mappings");
+    let Some(control) = programme.controls.first() else {
+        return Err(StoryFailure {
+            step: "import_mappings",
+            message: "the programme has no control".into(),
+        });
+    };
+    let mapping = Mapping {
+        control: control.id.clone(),
+        framework: "story-fw".into(),
+        requirement: "G-1".into(),
+        relationship: Relationship::SubsetOf,
+        rationale: "Imported.".into(),
+        provenance: Some(MappingProvenance {
+            source: "crosswalk.csv".into(),
+            format: "csv-crosswalk".into(),
+            row: Some(2),
+            ..MappingProvenance::default()
+        }),
+    };
+    let outcome = store
+        .import_mappings(actor, std::slice::from_ref(&mapping), &no_progress)
+        .await
+        .map_err(db("import_mappings"))?;
+    check(
+        "import_mappings",
+        outcome.created == 1 && outcome.audit_records == 1,
+        format!("a new mapping is created and audited: {outcome:?}"),
+    )?;
+    let stored = store
+        .list_mappings(&MappingFilter {
+            framework: Some("story-fw".into()),
+            ..MappingFilter::default()
+        })
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "import_mappings",
+        stored == vec![mapping.clone()],
+        "the mapping reads back with its provenance",
+    )?;
+    let again = store
+        .import_mappings(actor, std::slice::from_ref(&mapping), &no_progress)
+        .await
+        .map_err(db("import_mappings"))?;
+    check(
+        "import_mappings",
+        again.unchanged == 1 && again.audit_records == 0,
+        "importing the same mapping again changes nothing",
+    )?;
+    let dangling = Mapping {
+        requirement: "G-404".into(),
+        ..mapping.clone()
+    };
+    let updated = Mapping {
+        relationship: Relationship::EqualTo,
+        ..mapping.clone()
+    };
+    let refused = store
+        .import_mappings(actor, &[updated, dangling], &no_progress)
+        .await;
+    let after = store
+        .list_mappings(&MappingFilter {
+            framework: Some("story-fw".into()),
+            ..MappingFilter::default()
+        })
+        .await
+        .map_err(db("list_mappings"))?;
+    check(
+        "import_mappings",
+        matches!(refused, Err(StoreError::NotFound(_))) && after == vec![mapping.clone()],
+        "a mapping to an unknown requirement refuses the whole import",
+    )?;
+
+    s.step("create_import_job");
+    let t0 =
+        time::OffsetDateTime::from_unix_timestamp(1_780_000_000).map_err(|e| StoryFailure {
+            step: "create_import_job",
+            message: e.to_string(),
+        })?;
+    let job = NewImportJob {
+        id: "job-1".into(),
+        kind: "catalog".into(),
+        file_name: "catalog.json".into(),
+        total: 3,
+        preview_json: "{}".into(),
+        payload_json: "{\"payload\":true}".into(),
+        created_by: "admin@story.example".into(),
+        at: t0,
+    };
+    store
+        .create_import_job(&job)
+        .await
+        .map_err(db("create_import_job"))?;
+    check(
+        "create_import_job",
+        matches!(
+            store.create_import_job(&job).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a job ID is used once",
+    )?;
+
+    s.step("get_import_job");
+    let got = store
+        .get_import_job("job-1")
+        .await
+        .map_err(db("get_import_job"))?;
+    check(
+        "get_import_job",
+        got.as_ref().is_some_and(|j| {
+            j.state == ImportJobState::Previewed
+                && j.total == 3
+                && j.done == 0
+                && j.created_at == t0
+        }),
+        format!("a new job is previewed: {got:?}"),
+    )?;
+    check(
+        "get_import_job",
+        store
+            .get_import_job("job-404")
+            .await
+            .map_err(db("get_import_job"))?
+            .is_none(),
+        "an unknown job is none",
+    )?;
+
+    s.step("import_job_payload");
+    check(
+        "import_job_payload",
+        store
+            .import_job_payload("job-1")
+            .await
+            .map_err(db("import_job_payload"))?
+            .as_deref()
+            == Some(job.payload_json.as_str()),
+        "the payload is kept until the job ends",
+    )?;
+
+    s.step("update_import_job");
+    let update = |state, done| ImportJobUpdate {
+        state,
+        done,
+        outcome_json: None,
+        error: None,
+        at: t0,
+    };
+    check(
+        "update_import_job",
+        matches!(
+            store
+                .update_import_job("job-1", &update(ImportJobState::Running, 0))
+                .await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a job runs only once confirmed",
+    )?;
+    for (state, done) in [
+        (ImportJobState::Queued, 0),
+        (ImportJobState::Running, 0),
+        (ImportJobState::Running, 2),
+    ] {
+        store
+            .update_import_job("job-1", &update(state, done))
+            .await
+            .map_err(db("update_import_job"))?;
+    }
+    check(
+        "update_import_job",
+        matches!(
+            store
+                .update_import_job("job-1", &update(ImportJobState::Running, 0))
+                .await
+                .and(
+                    store
+                        .update_import_job("job-1", &update(ImportJobState::Queued, 0))
+                        .await
+                ),
+            Err(StoreError::Conflict(_))
+        ),
+        "a second node cannot claim a running job",
+    )?;
+    store
+        .update_import_job(
+            "job-1",
+            &ImportJobUpdate {
+                outcome_json: Some("{\"ok\":true}".into()),
+                ..update(ImportJobState::Succeeded, 3)
+            },
+        )
+        .await
+        .map_err(db("update_import_job"))?;
+    let done = store
+        .get_import_job("job-1")
+        .await
+        .map_err(db("get_import_job"))?;
+    check(
+        "update_import_job",
+        done.as_ref().is_some_and(|j| {
+            j.state == ImportJobState::Succeeded
+                && j.done == 3
+                && j.outcome_json.as_deref() == Some("{\"ok\":true}")
+        }) && store
+            .import_job_payload("job-1")
+            .await
+            .map_err(db("import_job_payload"))?
+            .is_none(),
+        "an ended job keeps its outcome and drops its payload",
+    )?;
+    check(
+        "update_import_job",
+        matches!(
+            store
+                .update_import_job("job-1", &update(ImportJobState::Failed, 3))
+                .await,
+            Err(StoreError::Conflict(_))
+        ) && matches!(
+            store
+                .update_import_job("job-404", &update(ImportJobState::Queued, 0))
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "an ended job stays ended; an unknown job is not found",
+    )?;
+
+    s.step("list_import_jobs");
+    store
+        .create_import_job(&NewImportJob {
+            id: "job-2".into(),
+            at: t0 + time::Duration::seconds(1),
+            ..job.clone()
+        })
+        .await
+        .map_err(db("create_import_job"))?;
+    let jobs = store
+        .list_import_jobs(10)
+        .await
+        .map_err(db("list_import_jobs"))?;
+    check(
+        "list_import_jobs",
+        jobs.iter().map(|j| j.id.as_str()).collect::<Vec<_>>() == ["job-2", "job-1"],
+        "newest first",
+    )?;
+
+    let report = verify(store, &TenantScope::AllTenants, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        report.is_intact(),
+        format!(
+            "imports keep the trail and every object intact: {:?} {:?}",
             report.breaks, report.mismatches
         ),
     )?;

@@ -19,17 +19,18 @@ const FOREIGN_TENANT = "brightpath";
  * What each role may do in the web UI: the `Role x Action` matrix (crates/assure-domain/src/access.rs)
  * with tenant scoping. `tenants`: which tenants it reads ("all", its "own", or "none": an assessor with
  * no engagement); `edits`: whether it changes a tenant's profile and uploads evidence (EditTenant);
- * `totp`: whether its login asks for the second factor (provider staff and oversight).
+ * `totp`: whether its login asks for the second factor (provider staff and oversight); `imports`: whether
+ * it imports catalogues and mappings (ImportContent).
  */
 const MAY = {
-  "provider-admin": { tenants: "all", edits: true, totp: true },
-  "provider-security-lead": { tenants: "all", edits: true, totp: true },
-  "provider-dpo": { tenants: "all", edits: false, totp: true },
-  oversight: { tenants: "all", edits: false, totp: true },
-  "customer-compliance-officer": { tenants: "own", edits: true, totp: false },
-  "customer-viewer": { tenants: "own", edits: false, totp: false },
-  "customer-dpo": { tenants: "own", edits: false, totp: false },
-  assessor: { tenants: "none", edits: false, totp: false },
+  "provider-admin": { tenants: "all", edits: true, totp: true, imports: true },
+  "provider-security-lead": { tenants: "all", edits: true, totp: true, imports: true },
+  "provider-dpo": { tenants: "all", edits: false, totp: true, imports: false },
+  oversight: { tenants: "all", edits: false, totp: true, imports: false },
+  "customer-compliance-officer": { tenants: "own", edits: true, totp: false, imports: false },
+  "customer-viewer": { tenants: "own", edits: false, totp: false, imports: false },
+  "customer-dpo": { tenants: "own", edits: false, totp: false, imports: false },
+  assessor: { tenants: "none", edits: false, totp: false, imports: false },
 };
 
 /** Pages of one tenant any reader of it may open. */
@@ -74,6 +75,12 @@ function expectations(role) {
   }
   if (may.tenants !== "none") {
     (may.edits ? pages : refused).push(...editPages(t));
+  }
+  if (may.imports) {
+    pages.push("/imports");
+    nav.push("/imports");
+  } else {
+    refused.push("/imports");
   }
   return { t, pages, refused, nav };
 }

@@ -4,6 +4,7 @@ mod audit;
 mod catalogue;
 mod demo_evidence;
 pub mod evidence;
+mod import;
 mod keys;
 mod matrix;
 mod serve;
@@ -38,6 +39,11 @@ pub enum Command {
     /// Test controls by machine: run check manifests (CEL) over a snapshot, a Terraform plan, access-log
     /// or key records. Exit 0 when all pass, 1 when any fails, 2 for a usage or input error.
     Check(assure_checks::command::CheckArgs),
+    /// Import an OSCAL catalog or profile, a CSV/XLSX framework, or mappings (OSCAL mapping-collection or
+    /// CSV crosswalk). Exit 0 imported, 1 the file is malformed or invalid (nothing stored), 2 unreadable
+    /// input or a usage error.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Resolve an OSCAL profile into a catalog, as NIST's resolver does.
     Resolve(assure_oscal::command::ResolveArgs),
     /// Validate an OSCAL document: the 1.2.1 JSON schema and referential integrity.
@@ -117,6 +123,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
         Command::Matrix(a) => matrix::run(&store, a).await,
+        Command::Import(c) => import::run(&store, c).await,
         Command::Users(c) => users::users(&store, c).await,
         Command::Tokens(c) => users::tokens(&store, c).await,
     }

@@ -11,6 +11,7 @@ mod catalogue;
 mod chart;
 mod dashboard;
 mod evidence;
+mod imports;
 mod matrix;
 mod services;
 mod tenants;
@@ -55,11 +56,12 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .get("/tenants/{id}/evidence", evidence::list::<S>)
         .get("/tenants/{id}/evidence/new", evidence::form::<S>)
         .get("/tenants/{id}/evidence/{evidence}", evidence::record::<S>)
+        .merge(imports::routes::<S>())
 }
 
-/// Page routes that stream request bodies (evidence upload): no body limit beyond the evidence size limit.
+/// Page routes that stream request bodies (evidence upload, import upload): no body limit beyond their own.
 pub fn streaming_routes<S: Store>() -> Routes<Arc<AppState<S>>> {
-    evidence::upload_routes::<S>()
+    evidence::upload_routes::<S>().merge(imports::upload_routes::<S>())
 }
 
 /// Why a page cannot be shown. Rendered as an HTML page with the matching status.
@@ -190,6 +192,9 @@ impl Layout {
                 }
                 None => links.push(("/tenants".to_owned(), "Tenants")),
             }
+        }
+        if viewer.may(Action::ImportContent) {
+            links.push(("/imports".to_owned(), "Imports"));
         }
         // The longest link that prefixes the path is the current section ("/" only for the dashboard).
         let current = links
