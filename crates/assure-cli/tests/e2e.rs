@@ -1669,6 +1669,30 @@ fn importing_the_nist_catalog_over_the_demo_keeps_every_mapping(db: Db) {
         code, 0,
         "the import is audited object by object: {out}{err}"
     );
+
+    // The catalog comes back out as imported, declaring OSCAL 1.2.1, and validates against the schema.
+    let exported = db.data_dir().join("exported-800-53.json");
+    let (code, out, err) = db.run(&[
+        "frameworks",
+        "export",
+        "nist-800-53-r5",
+        "-o",
+        &exported.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(&catalog).expect("catalog")).expect("json");
+    let back: Value =
+        serde_json::from_str(&std::fs::read_to_string(&exported).expect("export")).expect("json");
+    assert_eq!(back["catalog"]["metadata"]["oscal-version"], "1.2.1");
+    assert_eq!(back["catalog"]["groups"], original["catalog"]["groups"]);
+    assert_eq!(back["catalog"]["back-matter"], original["catalog"]["back-matter"]);
+    let (code, out, err) = db.run(&["validate", &exported.display().to_string()]);
+    assert_eq!(code, 0, "the export validates: {out}{err}");
+    // A framework that was not imported from OSCAL has nothing to export: a usage error naming it.
+    let (code, _, err) = db.run(&["frameworks", "export", "iso27001-2022"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("iso27001-2022") && err.contains("not imported"), "{err}");
 }
 
 /// A catalog titled as 800-53 rev5 with a single family.

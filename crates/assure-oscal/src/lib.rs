@@ -13,6 +13,7 @@
 pub mod command;
 pub mod document;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod import;
 pub mod leveraging;

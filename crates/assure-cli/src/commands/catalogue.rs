@@ -63,6 +63,17 @@ pub enum FrameworksCommand {
     List(OutputOnly),
     /// How much of FRAMEWORK the baseline covers: covered, partly covered, not covered, per requirement.
     Coverage(CoverageArgs),
+    /// Write the OSCAL catalog FRAMEWORK was imported from (as imported, declaring OSCAL 1.2.1).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Framework id of an imported catalog or profile, e.g. nist-800-53-r5.
+    framework: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +191,39 @@ pub async fn frameworks<S: Store>(store: &S, command: FrameworksCommand) -> Resu
                 })
                 .collect(),
         }),
+        FrameworksCommand::Export(a) => {
+            if !frameworks.iter().any(|f| f.id.as_str() == a.framework) {
+                let known: Vec<_> = frameworks.iter().map(|f| f.id.to_string()).collect();
+                return Err(Failure::Input(format!(
+                    "unknown framework {:?}; known: {}",
+                    a.framework,
+                    known.join(", ")
+                )));
+            }
+            let sources = store.list_framework_sources().await?;
+            let Some(source) = sources.iter().find(|s| s.framework.as_str() == a.framework) else {
+                let imported: Vec<_> = sources.iter().map(|s| s.framework.to_string()).collect();
+                return Err(Failure::Input(format!(
+                    "framework {:?} was not imported from OSCAL, so there is no catalog to export; imported: {}",
+                    a.framework,
+                    if imported.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        imported.join(", ")
+                    }
+                )));
+            };
+            let document = assure_oscal::export::stored_catalog(&source.document)
+                .map_err(|e| Failure::Other(anyhow::anyhow!("stored catalog of {}: {e}", a.framework)))?;
+            let mut text = serde_json::to_string_pretty(&document).map_err(anyhow::Error::from)?;
+            text.push('\n');
+            match &a.output {
+                Some(path) => std::fs::write(path, text)
+                    .map_err(|e| Failure::Input(format!("cannot write {}: {e}", path.display())))?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
         FrameworksCommand::Coverage(a) => {
             let Some(framework) = frameworks.iter().find(|f| f.id.as_str() == a.framework) else {
                 let known: Vec<_> = frameworks.iter().map(|f| f.id.to_string()).collect();
