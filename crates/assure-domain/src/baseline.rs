@@ -27,7 +27,9 @@ use crate::responsibility::{
 };
 use crate::service::Service;
 use crate::tenant::Tenant;
-use crate::{ControlId, FrameworkId, OptionId, RequirementId, ServiceId, TenantId};
+use crate::{
+    BaselineVersionId, ControlId, FrameworkId, OptionId, RequirementId, ServiceId, TenantId,
+};
 
 /// The editable part of a programme, as one value: what a baseline version holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,8 +83,59 @@ impl Baseline {
         if !problems.is_empty() {
             return Err(ChangeError::Invalid(Box::new(problems)));
         }
+        next.canonical_order(context);
         *self = next;
         Ok(())
+    }
+
+    /// Puts mappings, entries and option rules in the order the store lists them (control, framework
+    /// and requirement position; service, option and control), so a version's content and the catalogue
+    /// it is published into read back alike, and as-of views match the live ones byte for byte.
+    pub fn canonical_order(&mut self, context: &Programme) {
+        fn positions<'a>(ids: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+            ids.enumerate().map(|(i, id)| (id, i)).collect()
+        }
+        let controls = positions(self.controls.iter().map(|c| c.id.as_str()));
+        let services = positions(self.services.iter().map(|s| s.id.as_str()));
+        let frameworks = positions(context.frameworks.iter().map(|f| f.id.as_str()));
+        let requirements: BTreeMap<(&str, &str), i64> = context
+            .requirements
+            .iter()
+            .map(|r| ((r.framework.as_str(), r.id.as_str()), r.position))
+            .collect();
+        let at = |map: &BTreeMap<&str, usize>, id: &str| map.get(id).copied().unwrap_or(usize::MAX);
+        let mut mappings = std::mem::take(&mut self.mappings);
+        mappings.sort_by_key(|m| {
+            (
+                at(&controls, m.control.as_str()),
+                at(&frameworks, m.framework.as_str()),
+                requirements
+                    .get(&(m.framework.as_str(), m.requirement.as_str()))
+                    .copied()
+                    .unwrap_or(i64::MAX),
+            )
+        });
+        self.mappings = mappings;
+        self.entries.sort_by_key(|e| {
+            (
+                at(&services, e.service.as_str()),
+                at(&controls, e.control.as_str()),
+            )
+        });
+        let mut rules = std::mem::take(&mut self.option_rules);
+        rules.sort_by(|a, b| {
+            (
+                at(&services, a.service.as_str()),
+                a.option.as_str(),
+                at(&controls, a.control.as_str()),
+            )
+                .cmp(&(
+                    at(&services, b.service.as_str()),
+                    b.option.as_str(),
+                    at(&controls, b.control.as_str()),
+                ))
+        });
+        self.option_rules = rules;
     }
 
     fn apply_unchecked(&mut self, change: &Change) -> Result<(), ChangeError> {
@@ -992,6 +1045,63 @@ pub fn in_force_at<'a, V>(
         .filter(|(e, _)| *e <= at)
         .max_by_key(|(e, _)| *e)
         .map(|(_, v)| v)
+}
+
+/// One change of a version, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeRecord {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub version: BaselineVersionId,
+    /// 1, 2, ... within the version.
+    pub seq: i64,
+    pub change: Change,
+    /// Why the change is made.
+    pub rationale: String,
+    pub author: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+}
+
+/// A reviewer's (or the author's) comment on a version, or on one of its changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub version: BaselineVersionId,
+    pub seq: i64,
+    /// The change commented on, or `None` for the version as a whole.
+    pub change: Option<i64>,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+}
+
+/// What a customer is told when a version that changes its matrix is published: its own cells and the
+/// effective date. Tenant-owned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notice {
+    /// `VERSION-TENANT`, e.g. `v2-northbank`.
+    pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub version: BaselineVersionId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub tenant: TenantId,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub effective_at: OffsetDateTime,
+    pub cells: Vec<CellChange>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    pub acknowledged_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub acknowledged_at: Option<OffsetDateTime>,
 }
 
 #[cfg(test)]
