@@ -33,6 +33,7 @@ use crate::{
 
 /// The editable part of a programme, as one value: what a baseline version holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Baseline {
     pub domains: Vec<ControlDomain>,
     pub controls: Vec<Control>,
@@ -228,6 +229,28 @@ impl Baseline {
                     None => self.option_rules.push(rule.clone()),
                 }
             }
+            Change::Baseline { baseline } => {
+                let ids = |b: &Baseline| {
+                    (
+                        b.domains
+                            .iter()
+                            .map(|d| d.id.to_string())
+                            .collect::<Vec<_>>(),
+                        b.controls
+                            .iter()
+                            .map(|c| c.id.to_string())
+                            .collect::<Vec<_>>(),
+                        b.services
+                            .iter()
+                            .map(|s| s.id.to_string())
+                            .collect::<Vec<_>>(),
+                    )
+                };
+                if ids(self) != ids(baseline) {
+                    return Err(ChangeError::DifferentObjects);
+                }
+                *self = (**baseline).clone();
+            }
             Change::RemoveOptionRule {
                 service,
                 option,
@@ -290,6 +313,9 @@ pub enum Change {
         option: OptionId,
         control: ControlId,
     },
+    /// The whole baseline replaced, as an import of baseline files does; the diff against the version
+    /// before names each object it changes. Domains, controls and services keep their set.
+    Baseline { baseline: Box<Baseline> },
 }
 
 impl Change {
@@ -330,6 +356,7 @@ impl Change {
                 ObjectKind::OptionRule,
                 format!("{service}/{option}/{control}"),
             ),
+            Self::Baseline { .. } => (ObjectKind::Baseline, "all".to_owned()),
         }
     }
 }
@@ -347,6 +374,11 @@ pub enum ChangeError {
     Unknown(String),
     #[error("control {0} cannot move to another domain; edit its text, test procedure or evidence")]
     DomainFixed(ControlId),
+    #[error(
+        "a baseline replacing this one must hold the same domains, controls and services in the same order; \
+         adding, removing or reordering them is not supported yet"
+    )]
+    DifferentObjects,
     #[error("the change would make the baseline invalid: {}", problems_in_words(.0))]
     Invalid(Box<Vec<Problem>>),
 }
@@ -617,6 +649,8 @@ pub fn next_state(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectKind {
+    /// The whole baseline (an import); never a diff's object.
+    Baseline,
     Domain,
     Control,
     Defaults,
@@ -629,6 +663,7 @@ pub enum ObjectKind {
 impl ObjectKind {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Baseline => "baseline",
             Self::Domain => "domain",
             Self::Control => "control",
             Self::Defaults => "defaults",
@@ -936,7 +971,7 @@ pub fn impact(
                     touched.insert(ControlId::from(control));
                 }
             }
-            ObjectKind::Domain | ObjectKind::Service => {}
+            ObjectKind::Baseline | ObjectKind::Domain | ObjectKind::Service => {}
         }
     }
     Ok(Impact {

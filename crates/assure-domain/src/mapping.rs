@@ -82,6 +82,7 @@ pub struct Mapping {
 /// publisher's provenance (method, matching rationale, status, confidence), so an auditor can trace each
 /// mapping to its source.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub struct MappingProvenance {
     /// The imported file's name.
