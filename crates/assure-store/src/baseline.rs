@@ -94,13 +94,13 @@ pub async fn add_change<S: Store>(
         .await
 }
 
-/// Publishes an approved version from `effective_at`, with a notice to each tenant whose matrix it
+/// Publishes an approved version from `effective_at` (`None`: from the publication itself), with a notice to each tenant whose matrix it
 /// changes (its own cells). Returns the version and the impact the notices were made from.
 pub async fn publish<S: Store>(
     store: &S,
     actor: &Actor,
     id: &BaselineVersionId,
-    effective_at: OffsetDateTime,
+    effective_at: Option<OffsetDateTime>,
 ) -> Result<(BaselineVersion, Impact)> {
     let programme = programme_snapshot(store, &TenantScope::AllTenants).await?;
     let live = Baseline::of(&programme);

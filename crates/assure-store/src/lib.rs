@@ -119,8 +119,9 @@ pub struct VersionStep {
 /// What a publication writes besides the version's state: computed by the caller from the impact.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Publication {
-    /// From when the version is in force; not before the publication itself.
-    pub effective_at: OffsetDateTime,
+    /// From when the version is in force, not before the publication itself; `None` for the instant of
+    /// publication.
+    pub effective_at: Option<OffsetDateTime>,
     /// The baseline the catalogue tables hold now (must be the one the draft was opened on).
     pub live: Baseline,
     /// One notice per affected tenant: its own changed cells.

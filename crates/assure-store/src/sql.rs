@@ -3223,7 +3223,10 @@ impl crate::Store for SqlStore {
                         "publishing needs an effective date and the live baseline".into(),
                     )
                 })?;
-                let effective = stored_instant(p.effective_at)?;
+                let effective = match p.effective_at {
+                    Some(at) => stored_instant(at)?,
+                    None => audit.at,
+                };
                 if effective < audit.at {
                     return Err(StoreError::Conflict(format!(
                         "effective date {} is before the publication ({}): history already shown is never rewritten",

@@ -2176,7 +2176,7 @@ async fn baseline_story<S: Store>(
         reviewers: reviewers.iter().map(|r| (*r).to_owned()).collect(),
         publication: None,
     };
-    let early = publish(store, &reviewer, &v2.id, time::OffsetDateTime::now_utc()).await;
+    let early = publish(store, &reviewer, &v2.id, None).await;
     check(
         "transition_baseline",
         matches!(
@@ -2233,7 +2233,7 @@ async fn baseline_story<S: Store>(
         store,
         &author,
         &v2.id,
-        time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        Some(time::OffsetDateTime::now_utc() - time::Duration::days(1)),
     )
     .await;
     check(
@@ -2242,7 +2242,7 @@ async fn baseline_story<S: Store>(
         format!("no effective date in the past: {past:?}"),
     )?;
     let effective = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
-    let (published, impact) = publish(store, &author, &v2.id, effective)
+    let (published, impact) = publish(store, &author, &v2.id, Some(effective))
         .await
         .map_err(db("transition_baseline"))?;
     let entries = store

@@ -17,7 +17,7 @@ use assure_domain::mapping::{Mapping, Relationship};
 use assure_domain::responsibility::{Assignment, OptionRule, Responsibility, ResponsibilityEntry};
 use assure_domain::{BaselineVersionId, UserId};
 use assure_store::baseline::{add_change, content_of, impact_of, live_baseline, publish};
-use assure_store::{Actor, NewBaselineDraft, Store, StoreError, VersionStep};
+use assure_store::{Actor, NewBaselineDraft, Store, StoreError, TenantScope, VersionStep};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -49,6 +49,10 @@ pub enum BaselineCommand {
     Diff(DiffArgs),
     /// What publishing a version would change: each tenant's cells, each framework's coverage.
     Impact(VersionArgs),
+    /// Notices sent to customers when versions were published, with their acknowledgements.
+    Notices(NoticesArgs),
+    /// Acknowledge a notice, as a user of the tenant it was sent to.
+    Acknowledge(AcknowledgeArgs),
     /// Write a version (default: the live baseline) as content files (`baseline/`, `services.yaml`, ...).
     Export(ExportArgs),
     /// Open a draft holding the baseline of a content folder; nothing is written unless all of it is valid.
@@ -64,7 +68,8 @@ pub struct OutputOnly {
 #[derive(Debug, Args)]
 pub struct VersionArgs {
     /// Version id, e.g. v2.
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -130,7 +135,8 @@ pub struct DraftArgs {
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The draft, e.g. v2.
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     person: Person,
     /// Why the change is made.
@@ -227,7 +233,8 @@ pub enum EditCommand {
 
 #[derive(Debug, Args)]
 pub struct CommentArgs {
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     person: Person,
     /// The change commented on (its number in `baseline show`).
@@ -239,7 +246,8 @@ pub struct CommentArgs {
 
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     person: Person,
     /// A reviewer (e-mail address of a user); repeat for several.
@@ -249,14 +257,16 @@ pub struct SubmitArgs {
 
 #[derive(Debug, Args)]
 pub struct ActArgs {
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     person: Person,
 }
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    version: String,
+    #[arg(value_name = "VERSION")]
+    id: String,
     #[command(flatten)]
     person: Person,
     /// From when the version is in force: an RFC 3339 instant, or a date (its start, UTC); default now.
@@ -264,6 +274,26 @@ pub struct PublishArgs {
     effective: Option<String>,
     #[command(flatten)]
     out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    /// Only this tenant's notices.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Only the notices of this version.
+    #[arg(long = "of", value_name = "VERSION")]
+    of: Option<String>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AcknowledgeArgs {
+    /// Notice id, e.g. v2-northbank.
+    notice: String,
+    #[command(flatten)]
+    person: Person,
 }
 
 #[derive(Debug, Args)]
@@ -279,8 +309,8 @@ pub struct DiffArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The version to export; default the live baseline.
-    #[arg(long)]
-    version: Option<String>,
+    #[arg(long = "of", value_name = "VERSION")]
+    of: Option<String>,
     /// The folder to write (created; files in it are replaced).
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     output: PathBuf,
@@ -571,15 +601,15 @@ async fn baseline_named<S: Store>(store: &S, name: &str) -> Result<Baseline, Fai
         .map_err(refused)
 }
 
-fn effective_at(text: Option<&str>) -> Result<time::OffsetDateTime, Failure> {
-    let now = time::OffsetDateTime::now_utc();
+/// `--effective`: `None` (the instant of publication) when absent or today's date.
+fn effective_at(text: Option<&str>) -> Result<Option<time::OffsetDateTime>, Failure> {
     let Some(text) = text else {
-        return Ok(now);
+        return Ok(None);
     };
     if let Ok(at) =
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
     {
-        return Ok(at);
+        return Ok(Some(at));
     }
     let date_format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(text, date_format).map_err(|_| {
@@ -588,7 +618,8 @@ fn effective_at(text: Option<&str>) -> Result<time::OffsetDateTime, Failure> {
         ))
     })?;
     // Today's date means now: its start has already passed, and history is never rewritten.
-    Ok(date.midnight().assume_utc().max(now))
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok((date != today).then(|| date.midnight().assume_utc()))
 }
 
 pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Failure> {
@@ -599,7 +630,7 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
             a.out.emit(&versions, || version_rows(&versions))
         }
         BaselineCommand::Show(a) => {
-            let id = BaselineVersionId::from(a.version.as_str());
+            let id = BaselineVersionId::from(a.id.as_str());
             let version = store
                 .list_baseline_versions()
                 .await?
@@ -668,7 +699,7 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
             let record = add_change(
                 store,
                 &actor,
-                &BaselineVersionId::from(a.version.as_str()),
+                &BaselineVersionId::from(a.id.as_str()),
                 change,
                 &a.rationale,
             )
@@ -688,7 +719,7 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
             let c = store
                 .comment_on_baseline(
                     &actor,
-                    &BaselineVersionId::from(a.version.as_str()),
+                    &BaselineVersionId::from(a.id.as_str()),
                     a.change,
                     &a.body,
                 )
@@ -713,27 +744,23 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
                 }
                 reviewers.push(format!("user:{}", user.id));
             }
-            step(store, &actor, &a.version, Transition::Submit, reviewers).await
+            step(store, &actor, &a.id, Transition::Submit, reviewers).await
         }
         BaselineCommand::Return(a) => {
             let actor = acting(store, &a.person, Action::EditCatalogue).await?;
-            step(store, &actor, &a.version, Transition::Return, Vec::new()).await
+            step(store, &actor, &a.id, Transition::Return, Vec::new()).await
         }
         BaselineCommand::Approve(a) => {
             let actor = acting(store, &a.person, Action::ApproveBaseline).await?;
-            step(store, &actor, &a.version, Transition::Approve, Vec::new()).await
+            step(store, &actor, &a.id, Transition::Approve, Vec::new()).await
         }
         BaselineCommand::Publish(a) => {
             let actor = acting(store, &a.person, Action::ApproveBaseline).await?;
             let at = effective_at(a.effective.as_deref())?;
-            let (version, impact) = publish(
-                store,
-                &actor,
-                &BaselineVersionId::from(a.version.as_str()),
-                at,
-            )
-            .await
-            .map_err(refused)?;
+            let (version, impact) =
+                publish(store, &actor, &BaselineVersionId::from(a.id.as_str()), at)
+                    .await
+                    .map_err(refused)?;
             eprintln!(
                 "{} published, in force from {}; {} tenant(s) notified",
                 version.id,
@@ -766,14 +793,63 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
             })
         }
         BaselineCommand::Impact(a) => {
-            let impact = impact_of(store, &BaselineVersionId::from(a.version.as_str()))
+            let impact = impact_of(store, &BaselineVersionId::from(a.id.as_str()))
                 .await
                 .map_err(refused)?;
             a.out.emit(&impact, || impact_rows(&impact))
         }
-        BaselineCommand::Export(a) => {
-            super::baseline_files::export(store, a.version, &a.output).await
+        BaselineCommand::Notices(a) => {
+            let scope = match &a.tenant {
+                Some(t) => TenantScope::Tenant(t.as_str().into()),
+                None => TenantScope::AllTenants,
+            };
+            let version = a.of.as_deref().map(BaselineVersionId::from);
+            let notices = store
+                .list_baseline_notices(&scope, version.as_ref())
+                .await?;
+            a.out.emit(&notices, || Rows {
+                header: vec!["notice", "tenant", "effective", "cells", "acknowledged by"],
+                rows: notices
+                    .iter()
+                    .map(|n| {
+                        vec![
+                            n.id.clone(),
+                            n.tenant.to_string(),
+                            assure_domain::audit::format_instant(n.effective_at),
+                            n.cells
+                                .iter()
+                                .map(|c| c.control.to_string())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            n.acknowledged_by.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            })
         }
+        BaselineCommand::Acknowledge(a) => {
+            let actor = acting(store, &a.person, Action::AcknowledgeNotice).await?;
+            let user = store
+                .get_user(&UserId::from(a.person.who.as_str()))
+                .await?
+                .ok_or_else(|| Failure::Input(format!("--as {}: no such user", a.person.who)))?;
+            // A customer acknowledges for its own tenant only: a foreign notice is not found.
+            let scope = match user.tenant() {
+                Some(t) => TenantScope::Tenant(t.clone()),
+                None => TenantScope::Tenants(Default::default()),
+            };
+            let n = store
+                .acknowledge_notice(&scope, &actor, &a.notice)
+                .await
+                .map_err(refused)?;
+            println!(
+                "{} acknowledged by {}",
+                n.id,
+                n.acknowledged_by.unwrap_or_default()
+            );
+            Ok(())
+        }
+        BaselineCommand::Export(a) => super::baseline_files::export(store, a.of, &a.output).await,
         BaselineCommand::Import(a) => {
             let actor = acting(store, &a.person, Action::EditCatalogue).await?;
             let trigger = trigger_of(&a.trigger)?;
