@@ -1069,11 +1069,11 @@ fn coverage_moves(before: &Programme, after: &Programme) -> Vec<CoverageMove> {
 
 /// The version in force at `at`: of those with an effective instant (published ones), the one with the
 /// latest at or before `at`; of equal instants the later in `versions` wins.
-pub fn in_force_at<'a, V>(
-    versions: &'a [V],
+pub fn in_force_at<V>(
+    versions: &[V],
     at: OffsetDateTime,
     effective: impl Fn(&V) -> Option<OffsetDateTime>,
-) -> Option<&'a V> {
+) -> Option<&V> {
     versions
         .iter()
         .filter_map(|v| effective(v).map(|e| (e, v)))
