@@ -95,8 +95,8 @@ fn kind_of(path: &str, name: &str) -> Option<Kind> {
         "id" if path.starts_with("/services/{id}") => Kind::Service,
         "id" if path.starts_with("/account/tokens/{id}") => Kind::Token,
         "id" if path.contains("/imports/{id}") => Kind::ImportJob,
-        "version" if path.contains("/baseline/versions/{version}") => Kind::BaselineVersion,
-        "notice" if path.contains("/baseline/notices/{notice}") => Kind::Notice,
+        "version" if path.contains("/baseline/") => Kind::BaselineVersion,
+        "notice" if path.contains("/notices/{notice}") => Kind::Notice,
         _ => return None,
     })
 }
