@@ -490,7 +490,10 @@ fn every_governance_refusal_names_why(db: Db) {
     assert!(err.contains("never rewritten"), "{err}");
     db.ok(&["baseline", "publish", "v2", "--as", APPROVER]);
     let err = db.refused(&["baseline", "return", "v2", "--as", AUTHOR]);
-    assert!(err.contains("a published version is final"), "{err}");
+    assert!(
+        err.contains("a published or withdrawn version is final"),
+        "{err}"
+    );
     let shown = db.json(&["controls", "show", "IAM-01"]);
     assert!(
         shown["control"]["statement"]
@@ -504,6 +507,32 @@ fn every_governance_refusal_names_why(db: Db) {
     assert_eq!(diff[0]["fields"], serde_json::json!(["statement"]));
     let (code, _, err) = db.run(&["baseline", "show", "v9"]);
     assert_eq!(code, 2, "an unknown version is an input error: {err}");
+    // A version abandoned before publication frees the way for the next draft.
+    db.ok(&[
+        "baseline",
+        "draft",
+        "--as",
+        AUTHOR,
+        "--trigger",
+        "periodic-review",
+        "--rationale",
+        "abandoned",
+    ]);
+    let err = db.refused(&["baseline", "withdraw", "v3", "--as", CUSTOMER]);
+    assert!(err.contains("may not edit-catalogue"), "{err}");
+    db.ok(&["baseline", "withdraw", "v3", "--as", AUTHOR]);
+    let versions = db.json(&["baseline", "list"]);
+    assert_eq!(versions[2]["state"], "withdrawn");
+    db.ok(&[
+        "baseline",
+        "draft",
+        "--as",
+        AUTHOR,
+        "--trigger",
+        "periodic-review",
+        "--rationale",
+        "next",
+    ]);
     db.ok(&["audit", "verify"]);
 }
 

@@ -529,6 +529,8 @@ pub enum Transition {
     Approve,
     /// Approved to published, with an effective date.
     Publish,
+    /// Abandons an open version, so another draft can be opened.
+    Withdraw,
 }
 
 impl Transition {
@@ -538,16 +540,17 @@ impl Transition {
             Self::Return => "return",
             Self::Approve => "approve",
             Self::Publish => "publish",
+            Self::Withdraw => "withdraw",
         }
     }
 
     /// The transitions a version in `state` may take.
     pub fn allowed_from(state: VersionState) -> &'static [Transition] {
         match state {
-            VersionState::Draft => &[Self::Submit],
-            VersionState::InReview => &[Self::Approve, Self::Return],
-            VersionState::Approved => &[Self::Publish, Self::Return],
-            VersionState::Published => &[],
+            VersionState::Draft => &[Self::Submit, Self::Withdraw],
+            VersionState::InReview => &[Self::Approve, Self::Return, Self::Withdraw],
+            VersionState::Approved => &[Self::Publish, Self::Return, Self::Withdraw],
+            VersionState::Published | VersionState::Withdrawn => &[],
         }
     }
 
@@ -557,13 +560,14 @@ impl Transition {
             Self::Return => VersionState::Draft,
             Self::Approve => VersionState::Approved,
             Self::Publish => VersionState::Published,
+            Self::Withdraw => VersionState::Withdrawn,
         }
     }
 }
 
 fn in_words(transitions: &[Transition]) -> String {
     if transitions.is_empty() {
-        return "none (a published version is final; open a new draft)".to_owned();
+        return "none (a published or withdrawn version is final; open a new draft)".to_owned();
     }
     transitions
         .iter()

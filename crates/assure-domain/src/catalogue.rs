@@ -38,6 +38,8 @@ pub enum VersionState {
     InReview,
     Approved,
     Published,
+    /// Abandoned before publication (e.g. a draft over a catalogue that moved since); never in force.
+    Withdrawn,
 }
 
 impl VersionState {
@@ -47,13 +49,25 @@ impl VersionState {
             Self::InReview => "in-review",
             Self::Approved => "approved",
             Self::Published => "published",
+            Self::Withdrawn => "withdrawn",
         }
     }
 
+    /// Draft, in review or approved: one such version at a time.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Draft | Self::InReview | Self::Approved)
+    }
+
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Draft, Self::InReview, Self::Approved, Self::Published]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        [
+            Self::Draft,
+            Self::InReview,
+            Self::Approved,
+            Self::Published,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
     }
 }
 

@@ -280,7 +280,8 @@ pub(crate) async fn comment<S: Store>(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-/// Moves a version one step: submit (with reviewers), return, approve (not by its author), publish.
+/// Moves a version one step: submit (with reviewers), return, approve (not by its author), publish,
+/// withdraw.
 /// A refusal names why and the steps allowed.
 #[utoipa::path(post, path = "/api/v1/baseline/versions/{version}/transitions", tag = "baseline",
     params(("version" = String, Path, description = "Version id", example = "v2")),
@@ -302,7 +303,7 @@ pub(crate) async fn transition<S: Store>(
     let request: TransitionRequest =
         body(&bytes, "a step ({transition, reviewers?, effective_at?})")?;
     let action = match request.transition {
-        Transition::Submit | Transition::Return => Action::EditCatalogue,
+        Transition::Submit | Transition::Return | Transition::Withdraw => Action::EditCatalogue,
         Transition::Approve | Transition::Publish => Action::ApproveBaseline,
     };
     let cap = principal.authorize(action)?;

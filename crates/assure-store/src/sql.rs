@@ -2960,9 +2960,9 @@ impl crate::Store for SqlStore {
             .iter()
             .map(version_from_row)
             .collect::<Result<Vec<_>>>()?;
-        if let Some(open) = versions.iter().find(|v| v.state != VersionState::Published) {
+        if let Some(open) = versions.iter().find(|v| v.state.is_open()) {
             return Err(StoreError::Conflict(format!(
-                "version {} is still {}: publish it (or return and finish it) before opening another draft",
+                "version {} is still {}: publish or withdraw it before opening another draft",
                 open.id,
                 open.state.as_str()
             )));
@@ -3038,10 +3038,10 @@ impl crate::Store for SqlStore {
             return Err(StoreError::Conflict(format!(
                 "version {id} is {}: only a draft takes changes{}",
                 version.state.as_str(),
-                if version.state == VersionState::Published {
-                    "; open a new draft"
-                } else {
+                if version.state.is_open() {
                     "; return it to draft first"
+                } else {
+                    "; open a new draft"
                 }
             )));
         }
@@ -3217,12 +3217,20 @@ impl crate::Store for SqlStore {
             Transition::Submit => version.reviewers = reviewers,
             Transition::Return => version.approved_by = None,
             Transition::Approve => version.approved_by = Some(actor.0.clone()),
+            Transition::Withdraw => {}
             Transition::Publish => {
                 let p = step.publication.as_ref().ok_or_else(|| {
                     StoreError::Conflict(
                         "publishing needs an effective date and the live baseline".into(),
                     )
                 })?;
+                // A stale draft can never be published, whatever its date.
+                if assure_domain::audit::state_digest(&p.live) != version.base_digest {
+                    return Err(StoreError::Conflict(format!(
+                        "the live baseline changed since {id} was opened (an import in between?); \
+                         open a new draft so nothing is reverted"
+                    )));
+                }
                 let effective = match p.effective_at {
                     Some(at) => stored_instant(at)?,
                     None => audit.at,
@@ -3243,17 +3251,11 @@ impl crate::Store for SqlStore {
                     let e = parse_instant("effective date", &e)?;
                     if effective < e {
                         return Err(StoreError::Conflict(format!(
-                            "effective date {} is before that of the version in force ({})",
+                            "effective date {} is before that of the latest published version ({}): versions come into force in order",
                             assure_domain::audit::format_instant(effective),
                             assure_domain::audit::format_instant(e)
                         )));
                     }
-                }
-                if assure_domain::audit::state_digest(&p.live) != version.base_digest {
-                    return Err(StoreError::Conflict(format!(
-                        "the live baseline changed since {id} was opened (an import in between?); \
-                         open a new draft so nothing is reverted"
-                    )));
                 }
                 write_baseline(&mut tx, &mut audit, &p.live, &content).await?;
                 for (tenant, cells) in &p.notices {

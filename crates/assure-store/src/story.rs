@@ -2339,6 +2339,57 @@ async fn baseline_story<S: Store>(
         });
     }
 
+    // A change to the catalogue between opening a draft and publishing it (an import) makes the draft
+    // unpublishable rather than silently reverted.
+    let live = live_baseline(store).await.map_err(db("live_baseline"))?;
+    let v3 = store
+        .open_baseline_draft(&author, &draft, &live)
+        .await
+        .map_err(db("open_baseline_draft"))?;
+    store
+        .transition_baseline(&author, &v3.id, &ask(Transition::Submit, &[&reviewer.0]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    store
+        .transition_baseline(&reviewer, &v3.id, &ask(Transition::Approve, &[]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let mut retyped = live.mappings[0].clone();
+    retyped.rationale = format!("{} (imported)", retyped.rationale);
+    store
+        .import_mappings(actor, &[retyped], &|_| {})
+        .await
+        .map_err(db("import_mappings"))?;
+    let stale = publish(
+        store,
+        &reviewer,
+        &v3.id,
+        Some(effective + time::Duration::seconds(1)),
+    )
+    .await;
+    check(
+        "transition_baseline",
+        matches!(&stale, Err(StoreError::Conflict(m)) if m.contains("changed since v3 was opened")),
+        format!("a draft over a catalogue that moved is not published: {stale:?}"),
+    )?;
+    let withdrawn = store
+        .transition_baseline(&author, &v3.id, &ask(Transition::Withdraw, &[]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let v4 = store
+        .open_baseline_draft(
+            &author,
+            &draft,
+            &live_baseline(store).await.map_err(db("live_baseline"))?,
+        )
+        .await
+        .map_err(db("open_baseline_draft"))?;
+    check(
+        "transition_baseline",
+        withdrawn.state == VersionState::Withdrawn && v4.id.as_str() == "v4",
+        "a withdrawn version frees the way for a new draft",
+    )?;
+
     let report = verify(store, &TenantScope::AllTenants, |c: &Checkpoint| {
         c.signature == hex_of(&c.signed_message())
     })

@@ -41,6 +41,8 @@ pub enum BaselineCommand {
     Submit(SubmitArgs),
     /// Send a version in review (or approved) back to draft.
     Return(ActArgs),
+    /// Abandon an open version (draft, in review or approved), so another draft can be opened.
+    Withdraw(ActArgs),
     /// Approve a version in review: someone other than its author, with the authority to approve.
     Approve(ActArgs),
     /// Publish an approved version from an effective date, telling each affected customer.
@@ -749,6 +751,10 @@ pub async fn run<S: Store>(store: &S, command: BaselineCommand) -> Result<(), Fa
         BaselineCommand::Return(a) => {
             let actor = acting(store, &a.person, Action::EditCatalogue).await?;
             step(store, &actor, &a.id, Transition::Return, Vec::new()).await
+        }
+        BaselineCommand::Withdraw(a) => {
+            let actor = acting(store, &a.person, Action::EditCatalogue).await?;
+            step(store, &actor, &a.id, Transition::Withdraw, Vec::new()).await
         }
         BaselineCommand::Approve(a) => {
             let actor = acting(store, &a.person, Action::ApproveBaseline).await?;

@@ -299,12 +299,14 @@ fn every_illegal_transition_is_refused_naming_the_allowed_ones() {
         VersionState::InReview,
         VersionState::Approved,
         VersionState::Published,
+        VersionState::Withdrawn,
     ];
     let all = [
         Transition::Submit,
         Transition::Return,
         Transition::Approve,
         Transition::Publish,
+        Transition::Withdraw,
     ];
     let reviewers = vec!["user:bob".to_owned()];
     let mut legal = 0;
@@ -333,11 +335,15 @@ fn every_illegal_transition_is_refused_naming_the_allowed_ones() {
             }
         }
     }
-    assert_eq!(legal, 5, "submit, approve, return twice, publish");
+    assert_eq!(
+        legal, 8,
+        "submit, approve, return twice, publish, withdraw from each open state"
+    );
     let e = next_state(VersionState::Published, ask(Transition::Return, "user:bob"))
         .expect_err("final");
     assert!(
-        e.to_string().contains("a published version is final"),
+        e.to_string()
+            .contains("a published or withdrawn version is final"),
         "{e}"
     );
 }

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
-use assure_domain::BaselineVersionId;
 use assure_domain::access::Action;
 use assure_domain::baseline::{
     Difference, Impact, ThreatReference, ThreatSource, Transition, Trigger, diff,
@@ -298,21 +297,23 @@ pub async fn version<S: Store>(
     let comments = state.store.list_baseline_comments(Some(&v.id)).await?;
     let content = content_of(&state.store, &v.id).await?;
     // A published version is compared with the one before it, an open one with the live baseline.
-    let before = if v.state == VersionState::Published && v.number > 1 {
-        content_of(
-            &state.store,
-            &BaselineVersionId::from(format!("v{}", v.number - 1)),
-        )
+    // Against the published version before it, or (open) the live baseline.
+    let previous = state
+        .store
+        .list_baseline_versions()
         .await?
-    } else if v.state == VersionState::Published {
-        content.clone()
-    } else {
-        live_baseline(&state.store).await?
+        .into_iter()
+        .filter(|p| p.state == VersionState::Published && p.number < v.number)
+        .last();
+    let before = match (v.state.is_open(), previous) {
+        (true, _) => live_baseline(&state.store).await?,
+        (false, Some(p)) => content_of(&state.store, &p.id).await?,
+        (false, None) => content.clone(),
     };
-    let impact = if v.state == VersionState::Published {
-        Impact::default()
-    } else {
+    let impact = if v.state.is_open() {
         impact_of(&state.store, &v.id).await.map_err(refused)?
+    } else {
+        Impact::default()
     };
     render(&VersionPage {
         layout: Layout::new(&viewer, "/baseline"),
@@ -362,7 +363,7 @@ pub async fn version<S: Store>(
         draft: v.state == VersionState::Draft,
         in_review: v.state == VersionState::InReview,
         approved: v.state == VersionState::Approved,
-        published: v.state == VersionState::Published,
+        published: !v.state.is_open(),
         version: VersionRow::of(&v),
     })
 }
@@ -441,10 +442,11 @@ async fn step<S: Store>(
         "return" => Transition::Return,
         "approve" => Transition::Approve,
         "publish" => Transition::Publish,
+        "withdraw" => Transition::Withdraw,
         other => return Err(PageError::BadInput(format!("unknown step {other:?}"))),
     };
     viewer.require(match transition {
-        Transition::Submit | Transition::Return => Action::EditCatalogue,
+        Transition::Submit | Transition::Return | Transition::Withdraw => Action::EditCatalogue,
         Transition::Approve | Transition::Publish => Action::ApproveBaseline,
     })?;
     let version = find(&state.store, &id).await?;
