@@ -303,8 +303,8 @@ pub async fn version<S: Store>(
         .list_baseline_versions()
         .await?
         .into_iter()
-        .filter(|p| p.state == VersionState::Published && p.number < v.number)
-        .last();
+        .rev()
+        .find(|p| p.state == VersionState::Published && p.number < v.number);
     let before = match (v.state.is_open(), previous) {
         (true, _) => live_baseline(&state.store).await?,
         (false, Some(p)) => content_of(&state.store, &p.id).await?,
