@@ -414,3 +414,95 @@ fn the_version_in_force_is_the_latest_effective_at_or_before_the_instant() {
     assert_eq!(pick(t(10)), Some(2));
     assert_eq!(pick(t(100)), Some(2), "a draft is never in force");
 }
+
+/// An engagement source as the engagements feature will provide: one engagement scoped to IAM-01.
+struct OneEngagement;
+
+impl EngagementScopes for OneEngagement {
+    fn touching(&self, controls: &BTreeSet<ControlId>) -> Vec<EngagementImpact> {
+        let scope: ControlId = "IAM-01".into();
+        if controls.contains(&scope) {
+            vec![EngagementImpact {
+                engagement: "eng-1".into(),
+                tenant: "a".into(),
+                controls: vec![scope],
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+#[test]
+fn engagements_whose_scope_touches_a_changed_control_are_listed_through_the_hook() {
+    let p = programme();
+    let current = Baseline::of(&p);
+    let mut touching = current.clone();
+    let mut c = p.controls[0].clone();
+    c.test_procedure = "sample 25 privileged logins".into();
+    touching
+        .apply(&Change::Control { control: c }, &p)
+        .expect("ok");
+    let listed = impact(&p, &current, &touching, &OneEngagement).expect("impact");
+    assert_eq!(listed.engagements.len(), 1);
+    assert!(listed.tenants.is_empty(), "a test procedure moves no cell");
+    let mut elsewhere = current.clone();
+    let mut c = p.controls[1].clone();
+    c.statement = "quarterly reviews".into();
+    elsewhere
+        .apply(&Change::Control { control: c }, &p)
+        .expect("ok");
+    let none = impact(&p, &current, &elsewhere, &OneEngagement).expect("impact");
+    assert!(none.engagements.is_empty());
+}
+
+#[test]
+fn a_whole_baseline_replacing_this_one_keeps_its_controls_and_services() {
+    let p = programme();
+    let mut draft = Baseline::of(&p);
+    let mut fewer = draft.clone();
+    fewer.controls.pop();
+    let e = draft
+        .apply(
+            &Change::Baseline {
+                baseline: Box::new(fewer),
+            },
+            &p,
+        )
+        .expect_err("refused");
+    assert_eq!(e, ChangeError::DifferentObjects);
+    let mut same = draft.clone();
+    same.entries.clear();
+    same.controls[0].statement = "restated".into();
+    draft
+        .apply(
+            &Change::Baseline {
+                baseline: Box::new(same.clone()),
+            },
+            &p,
+        )
+        .expect("same objects, new content");
+    assert_eq!(draft, same);
+}
+
+#[test]
+fn changes_keep_the_order_the_store_lists_them_in() {
+    let p = programme();
+    let mut draft = Baseline::of(&p);
+    // Added in reverse: the draft lists them by service, then control, as the store does.
+    draft
+        .apply(&entry("mail", "IAM-02", Responsibility::Provider), &p)
+        .expect("ok");
+    draft
+        .apply(&entry("vm", "IAM-02", Responsibility::Customer), &p)
+        .expect("ok");
+    draft
+        .apply(&entry("vm", "IAM-01", Responsibility::Customer), &p)
+        .expect("ok");
+    let order: Vec<String> = draft
+        .entries
+        .iter()
+        .map(|e| format!("{}/{}", e.service, e.control))
+        .collect();
+    assert_eq!(order, ["vm/IAM-01", "vm/IAM-02", "mail/IAM-02"]);
+}
