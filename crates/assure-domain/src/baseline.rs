@@ -996,8 +996,13 @@ fn cell_changes(
     let mut new_rows: BTreeMap<&ControlId, &MatrixRow> =
         new.rows.iter().map(|r| (&r.control, r)).collect();
     for row in &old.rows {
+        let new_row = new_rows.remove(&row.control);
+        // Most rows do not move: compare the rows before putting either into words.
+        if new_row == Some(row) {
+            continue;
+        }
         let b = Cell::of(row);
-        let a = new_rows.remove(&row.control).map(Cell::of);
+        let a = new_row.map(Cell::of);
         if a.as_ref() != Some(&b) {
             out.push(CellChange {
                 control: row.control.clone(),
