@@ -14,7 +14,7 @@ use assure_domain::tenant::{
     AssessorFirm, AssuranceTier, Contact, ContactRole, ProcessingRole, ServiceUse, Tenant,
 };
 use assure_domain::user::{Affiliation, Role, User};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::locate::SourceIndex;
 use crate::{ContentError, ContentProblem};
@@ -26,7 +26,7 @@ pub struct ContentFile {
     pub text: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ProgrammeFile {
     provider: RawProvider,
@@ -35,7 +35,7 @@ struct ProgrammeFile {
     users: Vec<RawUser>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawProvider {
     name: String,
@@ -45,7 +45,7 @@ struct RawProvider {
     website: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawRegion {
     id: String,
@@ -53,16 +53,16 @@ struct RawRegion {
     country: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawUser {
     email: String,
     name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     role: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct FrameworkFile {
     id: String,
@@ -73,26 +73,26 @@ struct FrameworkFile {
     requirements: Vec<RawRequirement>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequirement {
     id: String,
     title: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     parent: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct DomainsFile {
     domains: Vec<RawDomain>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawDomain {
     id: String,
@@ -101,13 +101,13 @@ struct RawDomain {
     description: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ControlsFile {
     controls: Vec<RawControl>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawControl {
     id: String,
@@ -121,7 +121,7 @@ struct RawControl {
     mappings: Vec<RawMapping>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
     iaas: RawAssignment,
@@ -129,17 +129,17 @@ struct RawDefaults {
     saas: RawAssignment,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawAssignment {
     responsibility: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     provider_part: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     customer_part: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawMapping {
     framework: String,
@@ -149,13 +149,13 @@ struct RawMapping {
     rationale: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ServicesFile {
     services: Vec<RawService>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawService {
     id: String,
@@ -172,38 +172,38 @@ struct RawService {
     option_rules: Vec<RawOptionRule>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawOption {
     id: String,
     name: String,
     direction: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     description: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawEntry {
     control: String,
     responsibility: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     provider_part: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     customer_part: Option<String>,
     #[serde(default)]
     reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct RawOptionRule {
     option: String,
     control: String,
     responsibility: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     provider_part: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     customer_part: Option<String>,
     #[serde(default)]
     reason: String,
@@ -222,12 +222,12 @@ struct RawTenant {
     legal_name: String,
     #[serde(default)]
     industry: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     contract_ref: Option<String>,
     processing_role: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     tier: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     nda_signed: Option<String>,
     #[serde(default)]
     regions: Vec<String>,
@@ -825,4 +825,177 @@ pub fn assemble(files: &[ContentFile]) -> Result<Programme, ContentError> {
     } else {
         Err(ContentError::Invalid(a.problems))
     }
+}
+
+fn yaml<T: Serialize>(path: String, value: &T) -> ContentFile {
+    ContentFile {
+        path,
+        // Plain structs of strings and lists always serialize.
+        text: serde_yaml_ng::to_string(value).unwrap_or_default(),
+    }
+}
+
+fn raw_assignment(a: &Assignment) -> RawAssignment {
+    RawAssignment {
+        responsibility: a.responsibility.as_str().to_owned(),
+        provider_part: a.provider_part.clone(),
+        customer_part: a.customer_part.clone(),
+    }
+}
+
+/// The files of a programme's baseline in the content layout, so a baseline can be kept and reviewed as
+/// code and read back by [`crate::load_dir`]: `programme.yaml` (the regions services name; the provider
+/// and its users are not part of a baseline, so a placeholder provider), `frameworks/` (what mappings
+/// name), `baseline/domains.yaml`, `baseline/<DOMAIN>.yaml` and `services.yaml`. Mapping provenance and
+/// option descriptions are not part of the content format.
+pub fn baseline_files(p: &Programme) -> Vec<ContentFile> {
+    let mut files = vec![yaml(
+        "programme.yaml".into(),
+        &ProgrammeFile {
+            provider: RawProvider {
+                name: "baseline export".into(),
+                legal_name: String::new(),
+                website: String::new(),
+            },
+            regions: p
+                .regions
+                .iter()
+                .map(|r| RawRegion {
+                    id: r.id.to_string(),
+                    name: r.name.clone(),
+                    country: r.country.clone(),
+                })
+                .collect(),
+            users: Vec::new(),
+        },
+    )];
+    for f in &p.frameworks {
+        files.push(yaml(
+            format!("frameworks/{}.yaml", f.id),
+            &FrameworkFile {
+                id: f.id.to_string(),
+                name: f.name.clone(),
+                version: f.version.clone(),
+                publisher: f.publisher.clone(),
+                licence: f.licence.clone(),
+                requirements: p
+                    .requirements
+                    .iter()
+                    .filter(|r| r.framework == f.id)
+                    .map(|r| RawRequirement {
+                        id: r.id.to_string(),
+                        title: r.title.clone(),
+                        parent: r.parent.as_ref().map(ToString::to_string),
+                        text: r.text.clone(),
+                        kind: (r.kind == RequirementKind::Group)
+                            .then(|| r.kind.as_str().to_owned()),
+                    })
+                    .collect(),
+            },
+        ));
+    }
+    files.push(yaml(
+        "baseline/domains.yaml".into(),
+        &DomainsFile {
+            domains: p
+                .domains
+                .iter()
+                .map(|d| RawDomain {
+                    id: d.id.to_string(),
+                    name: d.name.clone(),
+                    description: d.description.clone(),
+                })
+                .collect(),
+        },
+    ));
+    for d in &p.domains {
+        let controls = p
+            .controls
+            .iter()
+            .filter(|c| c.domain == d.id)
+            .map(|c| RawControl {
+                id: c.id.to_string(),
+                title: c.title.clone(),
+                statement: c.statement.clone(),
+                test_procedure: c.test_procedure.clone(),
+                evidence: c.evidence.clone(),
+                defaults: p
+                    .defaults
+                    .iter()
+                    .find(|x| x.control == c.id)
+                    .map(|x| RawDefaults {
+                        iaas: raw_assignment(&x.iaas),
+                        paas: raw_assignment(&x.paas),
+                        saas: raw_assignment(&x.saas),
+                    }),
+                mappings: p
+                    .mappings
+                    .iter()
+                    .filter(|m| m.control == c.id)
+                    .map(|m| RawMapping {
+                        framework: m.framework.to_string(),
+                        requirement: m.requirement.to_string(),
+                        relationship: m.relationship.as_str().to_owned(),
+                        rationale: m.rationale.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        files.push(yaml(
+            format!("baseline/{}.yaml", d.id),
+            &ControlsFile { controls },
+        ));
+    }
+    files.push(yaml(
+        "services.yaml".into(),
+        &ServicesFile {
+            services: p
+                .services
+                .iter()
+                .map(|s| RawService {
+                    id: s.id.to_string(),
+                    name: s.name.clone(),
+                    model: s.model.as_str().to_owned(),
+                    description: s.description.clone(),
+                    regions: s.regions.iter().map(ToString::to_string).collect(),
+                    options: s
+                        .options
+                        .iter()
+                        .map(|o| RawOption {
+                            id: o.id.to_string(),
+                            name: o.name.clone(),
+                            direction: o.direction.as_str().to_owned(),
+                            description: None,
+                        })
+                        .collect(),
+                    entries: p
+                        .entries
+                        .iter()
+                        .filter(|e| e.service == s.id)
+                        .map(|e| RawEntry {
+                            control: e.control.to_string(),
+                            responsibility: e.assignment.responsibility.as_str().to_owned(),
+                            provider_part: e.assignment.provider_part.clone(),
+                            customer_part: e.assignment.customer_part.clone(),
+                            reason: e.reason.clone(),
+                        })
+                        .collect(),
+                    option_rules: p
+                        .option_rules
+                        .iter()
+                        .filter(|r| r.service == s.id)
+                        .map(|r| RawOptionRule {
+                            option: r.option.to_string(),
+                            control: r.control.to_string(),
+                            responsibility: r.assignment.responsibility.as_str().to_owned(),
+                            provider_part: r.assignment.provider_part.clone(),
+                            customer_part: r.assignment.customer_part.clone(),
+                            reason: r.reason.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+    ));
+    files
 }

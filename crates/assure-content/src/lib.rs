@@ -13,7 +13,7 @@ mod locate;
 use std::path::Path;
 
 use assure_domain::programme::Programme;
-pub use files::ContentFile;
+pub use files::{ContentFile, baseline_files};
 
 static DEMO: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/../../content");

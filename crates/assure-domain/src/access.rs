@@ -33,10 +33,15 @@ pub enum Action {
     /// from `EditCatalogue` because one import rewrites a whole framework at once: provider admins and
     /// security leads only.
     ImportContent,
+    /// Approve and publish a baseline version another person wrote (the two-person rule is the domain's,
+    /// `baseline::next_state`): provider admins and security leads.
+    ApproveBaseline,
+    /// Acknowledge a baseline notice addressed to one's own tenant.
+    AcknowledgeNotice,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -47,6 +52,8 @@ impl Action {
         Self::ReadPrivacy,
         Self::AcknowledgeEscalation,
         Self::ImportContent,
+        Self::ApproveBaseline,
+        Self::AcknowledgeNotice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +68,8 @@ impl Action {
             Self::ReadPrivacy => "read-privacy",
             Self::AcknowledgeEscalation => "acknowledge-escalation",
             Self::ImportContent => "import-content",
+            Self::ApproveBaseline => "approve-baseline",
+            Self::AcknowledgeNotice => "acknowledge-notice",
         }
     }
 }
@@ -71,7 +80,10 @@ pub fn permits(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match role {
-        ProviderAdmin => !matches!(action, AcknowledgeEscalation | ReadPrivacy),
+        ProviderAdmin => !matches!(
+            action,
+            AcknowledgeEscalation | ReadPrivacy | AcknowledgeNotice
+        ),
         ProviderSecurityLead => matches!(
             action,
             ReadCatalogue
@@ -81,6 +93,7 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ReadAudit
                 | ExportAudit
                 | ImportContent
+                | ApproveBaseline
         ),
         ProviderDpo => matches!(
             action,
@@ -88,7 +101,7 @@ pub fn permits(role: Role, action: Action) -> bool {
         ),
         CustomerComplianceOfficer => matches!(
             action,
-            ReadCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit
+            ReadCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit | AcknowledgeNotice
         ),
         CustomerViewer => matches!(action, ReadCatalogue | ReadTenant),
         CustomerDpo => matches!(action, ReadCatalogue | ReadTenant | ReadPrivacy),
@@ -106,14 +119,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- -- IC
-provider-security-lead      RC EC RT ET -- RA XA -- -- IC
-provider-dpo                RC -- RT -- -- RA XA RP -- --
-customer-compliance-officer RC -- RT ET -- RA XA -- -- --
-customer-viewer             RC -- RT -- -- -- -- -- -- --
-customer-dpo                RC -- RT -- -- -- -- RP -- --
-assessor                    RC -- RT -- -- -- -- -- -- --
-oversight                   RC -- RT -- -- RA -- RP AE --";
+provider-admin              RC EC RT ET MU RA XA -- -- IC AB --
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB --
+provider-dpo                RC -- RT -- -- RA XA RP -- -- -- --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN
+customer-viewer             RC -- RT -- -- -- -- -- -- -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP -- -- -- --
+assessor                    RC -- RT -- -- -- -- -- -- -- -- --
+oversight                   RC -- RT -- -- RA -- RP AE -- -- --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {

@@ -38,6 +38,8 @@ pub enum VersionState {
     InReview,
     Approved,
     Published,
+    /// Abandoned before publication (e.g. a draft over a catalogue that moved since); never in force.
+    Withdrawn,
 }
 
 impl VersionState {
@@ -47,24 +49,58 @@ impl VersionState {
             Self::InReview => "in-review",
             Self::Approved => "approved",
             Self::Published => "published",
+            Self::Withdrawn => "withdrawn",
         }
     }
 
+    /// Draft, in review or approved: one such version at a time.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Draft | Self::InReview | Self::Approved)
+    }
+
     pub fn parse(value: &str) -> Option<Self> {
-        [Self::Draft, Self::InReview, Self::Approved, Self::Published]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        [
+            Self::Draft,
+            Self::InReview,
+            Self::Approved,
+            Self::Published,
+            Self::Withdrawn,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
     }
 }
 
-/// One version of the baseline; the catalogue rows carry no version of their own until the baseline
-/// lifecycle makes them versioned, so today a version records when content was loaded and why.
+/// One version of the baseline with its governance record; its content (a
+/// [`crate::baseline::Baseline`]) is kept beside it and named here by digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BaselineVersion {
+    /// `v1`, `v2`, ...: `v` and the number.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: BaselineVersionId,
+    pub number: i64,
     pub state: VersionState,
+    pub trigger: crate::baseline::Trigger,
     pub rationale: String,
+    /// Who opened the version (an actor as the audit trail names it, e.g. `user:alice@example.com`).
+    pub author: String,
+    /// Named with the submission for review.
+    pub reviewers: Vec<String>,
+    pub approved_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub published_at: Option<OffsetDateTime>,
+    /// From when a published version is in force.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub effective_at: Option<OffsetDateTime>,
+    /// SHA-256 of the version's content, so the audit record of the version covers its content.
+    pub content_digest: String,
+    /// SHA-256 of the baseline in force when the draft was opened; publication refuses when the live
+    /// baseline moved since (an import in between), so nothing is silently reverted.
+    pub base_digest: String,
 }

@@ -15,7 +15,7 @@ use crate::mapping::{Contribution, Mapping, Relationship};
 use crate::{ControlId, RequirementId};
 
 /// The coverage state of one requirement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CoverageStatus {

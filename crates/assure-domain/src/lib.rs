@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod baseline;
 pub mod catalogue;
 pub mod coverage;
 pub mod evidence;

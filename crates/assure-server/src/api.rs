@@ -597,10 +597,14 @@ pub(crate) async fn tenant_matrix<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     let cap = principal.authorize(Action::ReadTenant)?;
-    let (programme, mut tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
+    let (mut programme, mut tenant) = programme_and_tenant(&state, cap.scope(), &id).await?;
     if let Some(text) = params.get("as_of") {
         let at =
             assure_domain::audit::parse_as_of(text).map_err(|e| Problem::bad_field("as_of", e))?;
+        // The baseline version then in force, as well as the profile.
+        if let Some((_, b)) = assure_store::baseline::baseline_as_of(&state.store, at).await? {
+            programme = b.installed_in(&programme);
+        }
         tenant = state
             .store
             .tenant_as_of(cap.scope(), &tenant.id, at)

@@ -27,11 +27,11 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Reque
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::Principal;
 use crate::api::Page;
+use crate::auth::Principal;
 use crate::problem::Problem;
 use crate::routing::{Method, Routes};
 
@@ -644,7 +644,12 @@ pub(crate) async fn list<S: Store>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Page<ImportJobView>>, Problem> {
     principal.authorize(Action::ImportContent)?;
-    let limit = crate::api::int_param(&params, "limit", crate::api::DEFAULT_LIMIT, crate::api::MAX_LIMIT)?;
+    let limit = crate::api::int_param(
+        &params,
+        "limit",
+        crate::api::DEFAULT_LIMIT,
+        crate::api::MAX_LIMIT,
+    )?;
     let offset = crate::api::int_param(&params, "offset", 0, i64::MAX)?;
     // Jobs are few (one per upload); the whole list is read and paged here.
     let jobs = state.store.list_import_jobs(i64::MAX).await?;

@@ -6,6 +6,7 @@
 
 mod api;
 pub mod auth;
+mod baseline;
 mod evidence;
 mod hardening;
 pub mod imports;
@@ -99,7 +100,11 @@ fn small_bodies<S: Store>(routes: Routes<Arc<AppState<S>>>) -> Routes<Arc<AppSta
 
 /// The routes before the application-wide layers.
 fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
-    let small = small_bodies(api::routes::<S>().merge(evidence::routes::<S>()));
+    let small = small_bodies(
+        api::routes::<S>()
+            .merge(evidence::routes::<S>())
+            .merge(baseline::routes::<S>()),
+    );
     // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
     let sign_in = small_bodies(auth::pages::routes::<S>().merge(auth::oidc::routes::<S>()));
     let pages = small_bodies(pages::routes::<S>())

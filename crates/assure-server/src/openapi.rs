@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, evidence, imports};
+use crate::{api, baseline, evidence, imports};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -47,6 +47,16 @@ use crate::{api, evidence, imports};
         imports::list,
         imports::show,
         imports::confirm_route,
+        baseline::list_versions,
+        baseline::open_draft,
+        baseline::show_version,
+        baseline::put_change,
+        baseline::comment,
+        baseline::transition,
+        baseline::impact,
+        baseline::compare,
+        baseline::notices,
+        baseline::acknowledge,
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),
@@ -55,6 +65,7 @@ use crate::{api, evidence, imports};
         (name = "services", description = "Services and the responsibility split"),
         (name = "tenants", description = "Customers, their profiles and matrices"),
         (name = "evidence", description = "A tenant's evidence records and content"),
+        (name = "baseline", description = "Versions of the baseline: drafts, review, approval, publication, diff, impact and customer notices"),
         (name = "imports", description = "OSCAL catalogs, profiles and mappings, and framework spreadsheets, previewed then imported as background jobs"),
     )
 )]

@@ -98,7 +98,11 @@ pub async fn current_digests<S: Store>(
         put(&mut out, &store.list_responsibility_entries(None).await?);
         put(&mut out, &store.list_option_rules(None).await?);
         put(&mut out, &store.list_assessor_firms().await?);
+        put(&mut out, &store.list_baseline_versions().await?);
+        put(&mut out, &store.list_baseline_changes(None).await?);
+        put(&mut out, &store.list_baseline_comments(None).await?);
     }
+    put(&mut out, &store.list_baseline_notices(scope, None).await?);
     let tenants = store.list_tenants(scope).await?;
     for t in &tenants {
         let mut every = crate::EvidenceQuery::current(t.id.clone());

@@ -12,7 +12,10 @@
 use std::future::Future;
 
 use assure_domain::audit::{AuditRecord, ChainId, Checkpoint};
-use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::baseline::{
+    Baseline, CellChange, Change, ChangeRecord, Comment, Notice, Transition, Trigger,
+};
+use assure_domain::catalogue::{BaselineVersion, Control, ControlDomain};
 use assure_domain::evidence::{
     Digest, EvidenceClaim, EvidenceFlag, EvidenceId, EvidenceKind, EvidenceRecord,
 };
@@ -23,10 +26,13 @@ use assure_domain::responsibility::{OptionRule, ResponsibilityEntry, ServiceMode
 use assure_domain::service::{Region, Service};
 use assure_domain::tenant::{AssessorFirm, Tenant};
 use assure_domain::user::User;
-use assure_domain::{ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId, UserId};
+use assure_domain::{
+    BaselineVersionId, ControlId, DomainId, FrameworkId, RequirementId, ServiceId, TenantId, UserId,
+};
 use time::OffsetDateTime;
 
 pub mod audit;
+pub mod baseline;
 mod objects;
 pub mod postgres;
 pub mod snapshot;
@@ -88,6 +94,40 @@ impl Actor {
     }
 }
 
+/// What opens a draft baseline version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBaselineDraft {
+    pub trigger: Trigger,
+    pub rationale: String,
+}
+
+/// One change to put into a draft, with why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewChange {
+    pub change: Change,
+    pub rationale: String,
+}
+
+/// A step asked of a version. `reviewers` go with a submit; `publication` with a publish.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionStep {
+    pub transition: Transition,
+    pub reviewers: Vec<String>,
+    pub publication: Option<Publication>,
+}
+
+/// What a publication writes besides the version's state: computed by the caller from the impact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Publication {
+    /// From when the version is in force, not before the publication itself; `None` for the instant of
+    /// publication.
+    pub effective_at: Option<OffsetDateTime>,
+    /// The baseline the catalogue tables hold now (must be the one the draft was opened on).
+    pub live: Baseline,
+    /// One notice per affected tenant: its own changed cells.
+    pub notices: Vec<(TenantId, Vec<CellChange>)>,
+}
+
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,6 +145,15 @@ pub enum StoreError {
     AlreadyLoaded,
     #[error("{0}")]
     Conflict(String),
+    /// A baseline version may not take the step asked (wrong state, the two-person rule, ...).
+    #[error(transparent)]
+    Transition(#[from] assure_domain::baseline::TransitionError),
+    /// A change would make the draft baseline invalid, or names an object it lacks.
+    #[error(transparent)]
+    Change(#[from] assure_domain::baseline::ChangeError),
+    /// A version's trigger names a malformed threat reference.
+    #[error(transparent)]
+    Trigger(#[from] assure_domain::baseline::TriggerError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -656,6 +705,70 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Whether a tenant asks every one of its users for a second factor.
     fn tenant_requires_mfa(&self, tenant: &TenantId) -> impl Future<Output = Result<bool>> + Send;
     /// Sets a tenant's second-factor policy; `NotFound` when the scope does not admit the tenant.
+    /// Every baseline version, oldest first (governance record only; content by `baseline_content`).
+    fn list_baseline_versions(&self) -> impl Future<Output = Result<Vec<BaselineVersion>>> + Send;
+    /// A version's whole content; `None` for an unknown version.
+    fn baseline_content(
+        &self,
+        id: &BaselineVersionId,
+    ) -> impl Future<Output = Result<Option<Baseline>>> + Send;
+    /// Opens a draft on `live` (the baseline the catalogue tables hold now). The first draft also records
+    /// `live` as version 1, published, in force since the programme was loaded. Refuses while another
+    /// version is open (draft, in review or approved).
+    fn open_baseline_draft(
+        &self,
+        actor: &Actor,
+        draft: &NewBaselineDraft,
+        live: &Baseline,
+    ) -> impl Future<Output = Result<BaselineVersion>> + Send;
+    /// Applies one change to a draft, checked against `context` (frameworks and tenants), and records it.
+    fn add_baseline_change(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        change: &NewChange,
+        context: &Programme,
+    ) -> impl Future<Output = Result<ChangeRecord>> + Send;
+    /// The changes of one version (or of every version), in order.
+    fn list_baseline_changes(
+        &self,
+        id: Option<&BaselineVersionId>,
+    ) -> impl Future<Output = Result<Vec<ChangeRecord>>> + Send;
+    /// Adds a review comment on a version or one of its changes.
+    fn comment_on_baseline(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        change: Option<i64>,
+        body: &str,
+    ) -> impl Future<Output = Result<Comment>> + Send;
+    /// The comments on one version (or on every version), in order.
+    fn list_baseline_comments(
+        &self,
+        id: Option<&BaselineVersionId>,
+    ) -> impl Future<Output = Result<Vec<Comment>>> + Send;
+    /// Moves a version one step (`baseline::next_state` decides); publishing writes its content into the
+    /// catalogue tables and the notices of `step.publication`, all in one transaction.
+    fn transition_baseline(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        step: &VersionStep,
+    ) -> impl Future<Output = Result<BaselineVersion>> + Send;
+    /// Notices of the tenants the scope admits, newest first, optionally of one version only.
+    fn list_baseline_notices(
+        &self,
+        scope: &TenantScope,
+        version: Option<&BaselineVersionId>,
+    ) -> impl Future<Output = Result<Vec<Notice>>> + Send;
+    /// Records a customer's acknowledgement; `NotFound` outside the scope; a second one is a conflict.
+    fn acknowledge_notice(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        id: &str,
+    ) -> impl Future<Output = Result<Notice>> + Send;
+
     fn set_tenant_requires_mfa(
         &self,
         scope: &TenantScope,

@@ -147,3 +147,34 @@ impl Audited for crate::FrameworkSource {
         self.framework.to_string()
     }
 }
+
+impl Audited for assure_domain::catalogue::BaselineVersion {
+    const KIND: &'static str = "baseline-version";
+    fn object_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+impl Audited for assure_domain::baseline::ChangeRecord {
+    const KIND: &'static str = "baseline-change";
+    fn object_id(&self) -> String {
+        format!("{}#{}", self.version, self.seq)
+    }
+}
+
+impl Audited for assure_domain::baseline::Comment {
+    const KIND: &'static str = "baseline-comment";
+    fn object_id(&self) -> String {
+        format!("{}#c{}", self.version, self.seq)
+    }
+}
+
+impl Audited for assure_domain::baseline::Notice {
+    const KIND: &'static str = "baseline-notice";
+    fn object_id(&self) -> String {
+        self.id.clone()
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use assure_domain::audit::{AuditEvent, AuditRecord, ChainId, Checkpoint, GENESIS_HASH};
-use assure_domain::catalogue::{Control, ControlDomain};
+use assure_domain::baseline::{
+    Baseline, ChangeRecord, Comment, Notice, Request, Transition, Trigger, next_state,
+};
+use assure_domain::catalogue::{BaselineVersion, Control, ControlDomain, VersionState};
 use assure_domain::framework::{Framework, Requirement, RequirementKind};
 use assure_domain::mapping::{Mapping, Relationship};
 use assure_domain::programme::Programme;
@@ -16,7 +19,7 @@ use assure_domain::tenant::{
     AssessorFirm, AssuranceTier, Contact, ProcessingRole, ServiceUse, Tenant,
 };
 use assure_domain::user::{Affiliation, Role, User};
-use assure_domain::{ControlId, FrameworkId, ServiceId, TenantId, UserId};
+use assure_domain::{BaselineVersionId, ControlId, FrameworkId, ServiceId, TenantId, UserId};
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -26,8 +29,8 @@ use crate::{
     Actor, ApiToken, Backend, BlobEntry, ChainHead, ControlQuery, ControlSort, DataKeyState,
     EvidenceQuery, FailureOutcome, FrameworkImport, FrameworkImportOutcome, FrameworkSource,
     ImportJob, ImportJobState, ImportJobUpdate, ImportSummary, LockoutPolicy, MappingFilter,
-    MappingImportOutcome, NewApiToken, NewEvidence, NewImportJob, NewSession, Page, Result,
-    Session, StoreError, TenantScope, UserCredentials,
+    MappingImportOutcome, NewApiToken, NewBaselineDraft, NewChange, NewEvidence, NewImportJob,
+    NewSession, Page, Result, Session, StoreError, TenantScope, UserCredentials, VersionStep,
 };
 use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
@@ -168,6 +171,13 @@ impl AuditWriter {
         self.heads.insert(chain, (record.seq, record.hash));
         self.written += 1;
         Ok(())
+    }
+
+    /// Records that an object is gone: its last record carries no state.
+    async fn record_deleted<T: Audited>(&mut self, tx: &mut Tx, object: &T) -> Result<()> {
+        let mut event = object.event(&self.actor, "delete");
+        event.state_digest = None;
+        self.append(tx, event).await
     }
 
     async fn finish(self, tx: &mut Tx) -> Result<usize> {
@@ -700,6 +710,325 @@ fn api_token_from_row(row: &DbRow) -> Result<ApiToken> {
         expires_at: instant("expires_at")?,
         revoked_at: instant("revoked_at")?,
     })
+}
+
+fn optional_instant(row: &DbRow, column: &str) -> Result<Option<OffsetDateTime>> {
+    row.try_get::<Option<String>, _>(column)?
+        .map(|t| parse_instant(column, &t))
+        .transpose()
+}
+
+fn version_from_row(row: &DbRow) -> Result<BaselineVersion> {
+    let content: String = row.try_get("content_json")?;
+    Ok(BaselineVersion {
+        id: row.try_get::<String, _>("id")?.into(),
+        number: row.try_get("number")?,
+        state: parse_enum(
+            "baseline version state",
+            &row.try_get::<String, _>("state")?,
+            VersionState::parse,
+        )?,
+        trigger: from_json(
+            "baseline trigger",
+            &row.try_get::<String, _>("trigger_json")?,
+        )?,
+        rationale: row.try_get("rationale")?,
+        author: row.try_get("author")?,
+        reviewers: from_json("reviewers", &row.try_get::<String, _>("reviewers_json")?)?,
+        approved_by: row.try_get("approved_by")?,
+        created_at: parse_instant("created_at", &row.try_get::<String, _>("created_at")?)?,
+        published_at: optional_instant(row, "published_at")?,
+        effective_at: optional_instant(row, "effective_at")?,
+        content_digest: assure_domain::audit::state_digest(content.as_str()),
+        base_digest: row.try_get("base_digest")?,
+    })
+}
+
+fn notice_from_row(row: &DbRow) -> Result<Notice> {
+    Ok(Notice {
+        id: row.try_get("id")?,
+        version: row.try_get::<String, _>("version_id")?.into(),
+        tenant: row.try_get::<String, _>("tenant_id")?.into(),
+        effective_at: parse_instant("effective_at", &row.try_get::<String, _>("effective_at")?)?,
+        cells: from_json("notice cells", &row.try_get::<String, _>("cells_json")?)?,
+        created_at: parse_instant("created_at", &row.try_get::<String, _>("created_at")?)?,
+        acknowledged_by: row.try_get("acknowledged_by")?,
+        acknowledged_at: optional_instant(row, "acknowledged_at")?,
+    })
+}
+
+async fn insert_version(tx: &mut Tx, v: &BaselineVersion, content: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO baseline_versions (id, number, state, trigger_json, rationale, author, reviewers_json, \
+         approved_by, created_at, published_at, effective_at, base_digest, content_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(v.id.as_str())
+    .bind(v.number)
+    .bind(v.state.as_str())
+    .bind(json(&v.trigger))
+    .bind(&v.rationale)
+    .bind(&v.author)
+    .bind(json(&v.reviewers))
+    .bind(&v.approved_by)
+    .bind(assure_domain::audit::format_instant(v.created_at))
+    .bind(v.published_at.map(assure_domain::audit::format_instant))
+    .bind(v.effective_at.map(assure_domain::audit::format_instant))
+    .bind(&v.base_digest)
+    .bind(content)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A version and its content, read inside a write transaction; `NotFound` for an unknown id.
+async fn version_in(tx: &mut Tx, id: &BaselineVersionId) -> Result<(BaselineVersion, Baseline)> {
+    let row = sqlx::query("SELECT * FROM baseline_versions WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("baseline version {id}")))?;
+    let content = from_json(
+        "baseline content",
+        &row.try_get::<String, _>("content_json")?,
+    )?;
+    Ok((version_from_row(&row)?, content))
+}
+
+fn same_ids<T>(a: &[T], b: &[T], id: impl Fn(&T) -> String) -> bool {
+    let ids = |x: &[T]| x.iter().map(&id).collect::<std::collections::BTreeSet<_>>();
+    ids(a) == ids(b)
+}
+
+/// Objects keyed by id, to compare two baselines kind by kind.
+fn by_key<T>(items: &[T], key: impl Fn(&T) -> String) -> BTreeMap<String, &T> {
+    items.iter().map(|i| (key(i), i)).collect()
+}
+
+/// Writes the catalogue tables from `from` (what they hold) to `to`, auditing every object that changes.
+/// Domains, controls and services are edited in place; mappings, entries and option rules also come and go.
+async fn write_baseline(
+    tx: &mut Tx,
+    audit: &mut AuditWriter,
+    from: &Baseline,
+    to: &Baseline,
+) -> Result<()> {
+    if !same_ids(&from.domains, &to.domains, |d| d.id.to_string())
+        || !same_ids(&from.controls, &to.controls, |c| c.id.to_string())
+        || !same_ids(&from.services, &to.services, |s| s.id.to_string())
+    {
+        return Err(StoreError::Conflict(
+            "a baseline version edits domains, controls and services but cannot add or remove them yet".into(),
+        ));
+    }
+    let old = by_key(&from.domains, |d| d.id.to_string());
+    for d in &to.domains {
+        if old.get(d.id.as_str()) != Some(&d) {
+            sqlx::query("UPDATE domains SET name = $1, description = $2 WHERE id = $3")
+                .bind(&d.name)
+                .bind(&d.description)
+                .bind(d.id.as_str())
+                .execute(&mut **tx)
+                .await?;
+            audit.record(tx, d, "update").await?;
+        }
+    }
+    let old = by_key(&from.controls, |c| c.id.to_string());
+    for c in &to.controls {
+        if old.get(c.id.as_str()) != Some(&c) {
+            sqlx::query(
+                "UPDATE controls SET title = $1, statement = $2, test_procedure = $3, evidence_json = $4 \
+                 WHERE id = $5",
+            )
+            .bind(&c.title)
+            .bind(&c.statement)
+            .bind(&c.test_procedure)
+            .bind(json(&c.evidence))
+            .bind(c.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+            audit.record(tx, c, "update").await?;
+        }
+    }
+    let old = by_key(&from.defaults, |d| d.control.to_string());
+    for d in &to.defaults {
+        if old.get(d.control.as_str()) != Some(&d) {
+            for model in ServiceModel::ALL {
+                let a = d.for_model(model);
+                sqlx::query(
+                    "UPDATE model_defaults SET responsibility = $1, provider_part = $2, customer_part = $3 \
+                     WHERE control_id = $4 AND model = $5",
+                )
+                .bind(a.responsibility.as_str())
+                .bind(&a.provider_part)
+                .bind(&a.customer_part)
+                .bind(d.control.as_str())
+                .bind(model.as_str())
+                .execute(&mut **tx)
+                .await?;
+            }
+            audit.record(tx, d, "update").await?;
+        }
+    }
+    let old = by_key(&from.services, |s| s.id.to_string());
+    for s in &to.services {
+        if old.get(s.id.as_str()) != Some(&s) {
+            sqlx::query(
+                "UPDATE services SET name = $1, model = $2, description = $3, regions_json = $4, \
+                 options_json = $5 WHERE id = $6",
+            )
+            .bind(&s.name)
+            .bind(s.model.as_str())
+            .bind(&s.description)
+            .bind(json(&s.regions))
+            .bind(json(&s.options))
+            .bind(s.id.as_str())
+            .execute(&mut **tx)
+            .await?;
+            audit.record(tx, s, "update").await?;
+        }
+    }
+    let key = |m: &Mapping| format!("{}>{}:{}", m.control, m.framework, m.requirement);
+    let (old, new) = (by_key(&from.mappings, key), by_key(&to.mappings, key));
+    for (k, m) in &old {
+        if !new.contains_key(k) {
+            sqlx::query(
+                "DELETE FROM mappings WHERE control_id = $1 AND framework_id = $2 AND requirement_id = $3",
+            )
+            .bind(m.control.as_str())
+            .bind(m.framework.as_str())
+            .bind(m.requirement.as_str())
+            .execute(&mut **tx)
+            .await?;
+            audit.record_deleted(tx, *m).await?;
+        }
+    }
+    for (k, m) in &new {
+        let sql = match old.get(k) {
+            Some(o) if o == m => continue,
+            Some(_) => {
+                "UPDATE mappings SET relationship = $4, rationale = $5, provenance_json = $6 \
+                 WHERE control_id = $1 AND framework_id = $2 AND requirement_id = $3"
+            }
+            None => {
+                "INSERT INTO mappings (control_id, framework_id, requirement_id, relationship, rationale, \
+                 provenance_json) VALUES ($1, $2, $3, $4, $5, $6)"
+            }
+        };
+        sqlx::query(sql)
+            .bind(m.control.as_str())
+            .bind(m.framework.as_str())
+            .bind(m.requirement.as_str())
+            .bind(m.relationship.as_str())
+            .bind(&m.rationale)
+            .bind(m.provenance.as_ref().map(json))
+            .execute(&mut **tx)
+            .await?;
+        let verb = if old.contains_key(k) {
+            "update"
+        } else {
+            "create"
+        };
+        audit.record(tx, *m, verb).await?;
+    }
+    let key = |e: &ResponsibilityEntry| format!("{}/{}", e.service, e.control);
+    let (old, new) = (by_key(&from.entries, key), by_key(&to.entries, key));
+    for (k, e) in &old {
+        if !new.contains_key(k) {
+            sqlx::query(
+                "DELETE FROM responsibility_entries WHERE service_id = $1 AND control_id = $2",
+            )
+            .bind(e.service.as_str())
+            .bind(e.control.as_str())
+            .execute(&mut **tx)
+            .await?;
+            audit.record_deleted(tx, *e).await?;
+        }
+    }
+    for (k, e) in &new {
+        match old.get(k) {
+            Some(o) if o == e => continue,
+            Some(_) => {
+                sqlx::query(
+                    "UPDATE responsibility_entries SET responsibility = $3, provider_part = $4, \
+                     customer_part = $5, reason = $6 WHERE service_id = $1 AND control_id = $2",
+                )
+                .bind(e.service.as_str())
+                .bind(e.control.as_str())
+                .bind(e.assignment.responsibility.as_str())
+                .bind(&e.assignment.provider_part)
+                .bind(&e.assignment.customer_part)
+                .bind(&e.reason)
+                .execute(&mut **tx)
+                .await?;
+                audit.record(tx, *e, "update").await?;
+            }
+            None => {
+                insert_assignment_row(
+                    tx,
+                    "INSERT INTO responsibility_entries (service_id, control_id, responsibility, provider_part, \
+                     customer_part, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[e.service.as_str(), e.control.as_str()],
+                    &e.assignment,
+                    Some(&e.reason),
+                )
+                .await?;
+                audit.record(tx, *e, "create").await?;
+            }
+        }
+    }
+    let key = |r: &OptionRule| format!("{}/{}/{}", r.service, r.option, r.control);
+    let (old, new) = (
+        by_key(&from.option_rules, key),
+        by_key(&to.option_rules, key),
+    );
+    for (k, r) in &old {
+        if !new.contains_key(k) {
+            sqlx::query(
+                "DELETE FROM option_rules WHERE service_id = $1 AND option_id = $2 AND control_id = $3",
+            )
+            .bind(r.service.as_str())
+            .bind(r.option.as_str())
+            .bind(r.control.as_str())
+            .execute(&mut **tx)
+            .await?;
+            audit.record_deleted(tx, *r).await?;
+        }
+    }
+    for (k, r) in &new {
+        match old.get(k) {
+            Some(o) if o == r => continue,
+            Some(_) => {
+                sqlx::query(
+                    "UPDATE option_rules SET responsibility = $4, provider_part = $5, customer_part = $6, \
+                     reason = $7 WHERE service_id = $1 AND option_id = $2 AND control_id = $3",
+                )
+                .bind(r.service.as_str())
+                .bind(r.option.as_str())
+                .bind(r.control.as_str())
+                .bind(r.assignment.responsibility.as_str())
+                .bind(&r.assignment.provider_part)
+                .bind(&r.assignment.customer_part)
+                .bind(&r.reason)
+                .execute(&mut **tx)
+                .await?;
+                audit.record(tx, *r, "update").await?;
+            }
+            None => {
+                insert_assignment_row(
+                    tx,
+                    "INSERT INTO option_rules (service_id, option_id, control_id, responsibility, provider_part, \
+                     customer_part, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[r.service.as_str(), r.option.as_str(), r.control.as_str()],
+                    &r.assignment,
+                    Some(&r.reason),
+                )
+                .await?;
+                audit.record(tx, *r, "create").await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl crate::Store for SqlStore {
@@ -2593,6 +2922,458 @@ impl crate::Store for SqlStore {
             Some(r) => r.try_get("payload_json")?,
             None => None,
         })
+    }
+
+    async fn list_baseline_versions(&self) -> Result<Vec<BaselineVersion>> {
+        let rows = sqlx::query("SELECT * FROM baseline_versions ORDER BY number")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    async fn baseline_content(&self, id: &BaselineVersionId) -> Result<Option<Baseline>> {
+        let row = sqlx::query("SELECT content_json FROM baseline_versions WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_json("baseline content", &r.try_get::<String, _>("content_json")?))
+            .transpose()
+    }
+
+    async fn open_baseline_draft(
+        &self,
+        actor: &Actor,
+        draft: &NewBaselineDraft,
+        live: &Baseline,
+    ) -> Result<BaselineVersion> {
+        draft.trigger.validate()?;
+        if draft.rationale.trim().is_empty() {
+            return Err(StoreError::Conflict(
+                "a baseline version needs a rationale: say why it is opened".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query("SELECT * FROM baseline_versions ORDER BY number")
+            .fetch_all(&mut *tx)
+            .await?;
+        let versions = rows
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(open) = versions.iter().find(|v| v.state.is_open()) {
+            return Err(StoreError::Conflict(format!(
+                "version {} is still {}: publish or withdraw it before opening another draft",
+                open.id,
+                open.state.as_str()
+            )));
+        }
+        let mut audit = AuditWriter::new(actor);
+        let content = json(live);
+        let live_digest = assure_domain::audit::state_digest(live);
+        let mut number = versions.last().map_or(1, |v| v.number + 1);
+        if versions.is_empty() {
+            let loaded = sqlx::query("SELECT value FROM meta WHERE key = 'programme_loaded_at'")
+                .fetch_optional(&mut *tx)
+                .await?;
+            let loaded = match loaded {
+                Some(r) => parse_instant("programme load time", &r.try_get::<String, _>("value")?)?,
+                None => audit.at,
+            };
+            let first = BaselineVersion {
+                id: "v1".into(),
+                number: 1,
+                state: VersionState::Published,
+                trigger: Trigger::ContentLoad,
+                rationale: "the baseline as loaded from content".into(),
+                author: "system:content".into(),
+                reviewers: Vec::new(),
+                approved_by: None,
+                created_at: loaded,
+                published_at: Some(loaded),
+                effective_at: Some(loaded),
+                content_digest: assure_domain::audit::state_digest(content.as_str()),
+                base_digest: live_digest.clone(),
+            };
+            insert_version(&mut tx, &first, &content).await?;
+            audit.record(&mut tx, &first, "create").await?;
+            number = 2;
+        }
+        let version = BaselineVersion {
+            id: format!("v{number}").into(),
+            number,
+            state: VersionState::Draft,
+            trigger: draft.trigger.clone(),
+            rationale: draft.rationale.clone(),
+            author: actor.0.clone(),
+            reviewers: Vec::new(),
+            approved_by: None,
+            created_at: audit.at,
+            published_at: None,
+            effective_at: None,
+            content_digest: assure_domain::audit::state_digest(content.as_str()),
+            base_digest: live_digest,
+        };
+        insert_version(&mut tx, &version, &content).await?;
+        audit.record(&mut tx, &version, "create").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn add_baseline_change(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        change: &NewChange,
+        context: &Programme,
+    ) -> Result<ChangeRecord> {
+        if change.rationale.trim().is_empty() {
+            return Err(StoreError::Conflict(
+                "a change needs a rationale: say why it is made".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let (mut version, mut content) = version_in(&mut tx, id).await?;
+        if version.state != VersionState::Draft {
+            return Err(StoreError::Conflict(format!(
+                "version {id} is {}: only a draft takes changes{}",
+                version.state.as_str(),
+                if version.state.is_open() {
+                    "; return it to draft first"
+                } else {
+                    "; open a new draft"
+                }
+            )));
+        }
+        content.apply(&change.change, context)?;
+        let count = sqlx::query("SELECT COUNT(*) AS n FROM baseline_changes WHERE version_id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut audit = AuditWriter::new(actor);
+        let record = ChangeRecord {
+            version: id.clone(),
+            seq: count.try_get::<i64, _>("n")? + 1,
+            change: change.change.clone(),
+            rationale: change.rationale.clone(),
+            author: actor.0.clone(),
+            at: audit.at,
+        };
+        sqlx::query(
+            "INSERT INTO baseline_changes (version_id, seq, change_json, rationale, author, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(record.seq)
+        .bind(json(&record.change))
+        .bind(&record.rationale)
+        .bind(&record.author)
+        .bind(assure_domain::audit::format_instant(record.at))
+        .execute(&mut *tx)
+        .await?;
+        let text = json(&content);
+        sqlx::query("UPDATE baseline_versions SET content_json = $1 WHERE id = $2")
+            .bind(&text)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        version.content_digest = assure_domain::audit::state_digest(text.as_str());
+        audit.record(&mut tx, &record, "create").await?;
+        audit.record(&mut tx, &version, "change").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn list_baseline_changes(
+        &self,
+        id: Option<&BaselineVersionId>,
+    ) -> Result<Vec<ChangeRecord>> {
+        let rows = sqlx::query(
+            "SELECT c.* FROM baseline_changes c JOIN baseline_versions v ON v.id = c.version_id \
+             WHERE ($1 IS NULL OR c.version_id = $1) ORDER BY v.number, c.seq",
+        )
+        .bind(id.map(|x| x.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChangeRecord {
+                    version: r.try_get::<String, _>("version_id")?.into(),
+                    seq: r.try_get("seq")?,
+                    change: from_json("baseline change", &r.try_get::<String, _>("change_json")?)?,
+                    rationale: r.try_get("rationale")?,
+                    author: r.try_get("author")?,
+                    at: parse_instant("change time", &r.try_get::<String, _>("at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn comment_on_baseline(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        change: Option<i64>,
+        body: &str,
+    ) -> Result<Comment> {
+        if body.trim().is_empty() {
+            return Err(StoreError::Conflict("a comment needs a body".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        version_in(&mut tx, id).await?;
+        if let Some(seq) = change {
+            let found =
+                sqlx::query("SELECT seq FROM baseline_changes WHERE version_id = $1 AND seq = $2")
+                    .bind(id.as_str())
+                    .bind(seq)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound(format!(
+                    "change {seq} of version {id}"
+                )));
+            }
+        }
+        let count =
+            sqlx::query("SELECT COUNT(*) AS n FROM baseline_comments WHERE version_id = $1")
+                .bind(id.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut audit = AuditWriter::new(actor);
+        let comment = Comment {
+            version: id.clone(),
+            seq: count.try_get::<i64, _>("n")? + 1,
+            change,
+            author: actor.0.clone(),
+            body: body.to_owned(),
+            at: audit.at,
+        };
+        sqlx::query(
+            "INSERT INTO baseline_comments (version_id, seq, change_seq, author, body, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(comment.seq)
+        .bind(comment.change)
+        .bind(&comment.author)
+        .bind(&comment.body)
+        .bind(assure_domain::audit::format_instant(comment.at))
+        .execute(&mut *tx)
+        .await?;
+        audit.record(&mut tx, &comment, "create").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(comment)
+    }
+
+    async fn list_baseline_comments(&self, id: Option<&BaselineVersionId>) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT c.* FROM baseline_comments c JOIN baseline_versions v ON v.id = c.version_id \
+             WHERE ($1 IS NULL OR c.version_id = $1) ORDER BY v.number, c.seq",
+        )
+        .bind(id.map(|x| x.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Comment {
+                    version: r.try_get::<String, _>("version_id")?.into(),
+                    seq: r.try_get("seq")?,
+                    change: r.try_get("change_seq")?,
+                    author: r.try_get("author")?,
+                    body: r.try_get("body")?,
+                    at: parse_instant("comment time", &r.try_get::<String, _>("at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn transition_baseline(
+        &self,
+        actor: &Actor,
+        id: &BaselineVersionId,
+        step: &VersionStep,
+    ) -> Result<BaselineVersion> {
+        let mut tx = self.begin_write().await?;
+        let (mut version, content) = version_in(&mut tx, id).await?;
+        let mut reviewers: Vec<String> = Vec::new();
+        for r in &step.reviewers {
+            if !reviewers.contains(r) {
+                reviewers.push(r.clone());
+            }
+        }
+        version.state = next_state(
+            version.state,
+            Request {
+                transition: step.transition,
+                actor: &actor.0,
+                author: &version.author,
+                reviewers: &reviewers,
+            },
+        )?;
+        let mut audit = AuditWriter::new(actor);
+        match step.transition {
+            Transition::Submit => version.reviewers = reviewers,
+            Transition::Return => version.approved_by = None,
+            Transition::Approve => version.approved_by = Some(actor.0.clone()),
+            Transition::Withdraw => {}
+            Transition::Publish => {
+                let p = step.publication.as_ref().ok_or_else(|| {
+                    StoreError::Conflict(
+                        "publishing needs an effective date and the live baseline".into(),
+                    )
+                })?;
+                // A stale draft can never be published, whatever its date.
+                if assure_domain::audit::state_digest(&p.live) != version.base_digest {
+                    return Err(StoreError::Conflict(format!(
+                        "the live baseline changed since {id} was opened (an import in between?); \
+                         open a new draft so nothing is reverted"
+                    )));
+                }
+                let effective = match p.effective_at {
+                    Some(at) => stored_instant(at)?,
+                    None => audit.at,
+                };
+                if effective < audit.at {
+                    return Err(StoreError::Conflict(format!(
+                        "effective date {} is before the publication ({}): history already shown is never rewritten",
+                        assure_domain::audit::format_instant(effective),
+                        assure_domain::audit::format_instant(audit.at)
+                    )));
+                }
+                let latest = sqlx::query(
+                    "SELECT MAX(effective_at) AS e FROM baseline_versions WHERE state = 'published'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(e) = latest.try_get::<Option<String>, _>("e")? {
+                    let e = parse_instant("effective date", &e)?;
+                    if effective < e {
+                        return Err(StoreError::Conflict(format!(
+                            "effective date {} is before that of the latest published version ({}): versions come into force in order",
+                            assure_domain::audit::format_instant(effective),
+                            assure_domain::audit::format_instant(e)
+                        )));
+                    }
+                }
+                write_baseline(&mut tx, &mut audit, &p.live, &content).await?;
+                for (tenant, cells) in &p.notices {
+                    let notice = Notice {
+                        id: format!("{id}-{tenant}"),
+                        version: id.clone(),
+                        tenant: tenant.clone(),
+                        effective_at: effective,
+                        cells: cells.clone(),
+                        created_at: audit.at,
+                        acknowledged_by: None,
+                        acknowledged_at: None,
+                    };
+                    sqlx::query(
+                        "INSERT INTO baseline_notices (id, version_id, tenant_id, effective_at, cells_json, \
+                         created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&notice.id)
+                    .bind(id.as_str())
+                    .bind(tenant.as_str())
+                    .bind(assure_domain::audit::format_instant(effective))
+                    .bind(json(&notice.cells))
+                    .bind(assure_domain::audit::format_instant(notice.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                    audit.record(&mut tx, &notice, "create").await?;
+                }
+                version.published_at = Some(audit.at);
+                version.effective_at = Some(effective);
+            }
+        }
+        sqlx::query(
+            "UPDATE baseline_versions SET state = $1, reviewers_json = $2, approved_by = $3, \
+             published_at = $4, effective_at = $5 WHERE id = $6",
+        )
+        .bind(version.state.as_str())
+        .bind(json(&version.reviewers))
+        .bind(&version.approved_by)
+        .bind(
+            version
+                .published_at
+                .map(assure_domain::audit::format_instant),
+        )
+        .bind(
+            version
+                .effective_at
+                .map(assure_domain::audit::format_instant),
+        )
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        audit
+            .record(&mut tx, &version, step.transition.as_str())
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn list_baseline_notices(
+        &self,
+        scope: &TenantScope,
+        version: Option<&BaselineVersionId>,
+    ) -> Result<Vec<Notice>> {
+        let rows = sqlx::query(
+            "SELECT * FROM baseline_notices WHERE ($1 IS NULL OR tenant_id = $1) \
+             AND ($2 IS NULL OR version_id = $2) ORDER BY created_at DESC, id",
+        )
+        .bind(scope.single())
+        .bind(version.map(|v| v.as_str()))
+        .fetch_all(&self.pool)
+        .await?;
+        let notices = rows
+            .iter()
+            .map(notice_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(notices
+            .into_iter()
+            .filter(|n| scope.admits(&n.tenant))
+            .collect())
+    }
+
+    async fn acknowledge_notice(
+        &self,
+        scope: &TenantScope,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<Notice> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT * FROM baseline_notices WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let mut notice = match row.as_ref().map(notice_from_row).transpose()? {
+            Some(n) if scope.admits(&n.tenant) => n,
+            _ => return Err(StoreError::NotFound(format!("notice {id}"))),
+        };
+        if let (Some(by), Some(at)) = (&notice.acknowledged_by, notice.acknowledged_at) {
+            return Err(StoreError::Conflict(format!(
+                "notice {id} was already acknowledged by {by} at {}",
+                assure_domain::audit::format_instant(at)
+            )));
+        }
+        let mut audit = AuditWriter::new(actor);
+        notice.acknowledged_by = Some(actor.0.clone());
+        notice.acknowledged_at = Some(audit.at);
+        sqlx::query(
+            "UPDATE baseline_notices SET acknowledged_by = $1, acknowledged_at = $2 WHERE id = $3",
+        )
+        .bind(&notice.acknowledged_by)
+        .bind(assure_domain::audit::format_instant(audit.at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        audit.record(&mut tx, &notice, "acknowledge").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(notice)
     }
 
     async fn tenant_requires_mfa(&self, tenant: &TenantId) -> Result<bool> {

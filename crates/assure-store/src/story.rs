@@ -679,6 +679,7 @@ pub async fn run_story<S: Store>(
     evidence_story(&mut s, store, &actor, &mine, &theirs).await?;
     auth_story(&mut s, store, &actor, &mine, &theirs).await?;
     import_story(&mut s, store, &actor, programme).await?;
+    baseline_story(&mut s, store, &actor, &mine, &theirs).await?;
 
     Ok(s.covered)
 }
@@ -2000,4 +2001,407 @@ pub fn store_methods() -> BTreeSet<String> {
         .filter_map(|rest| rest.split(['(', '<']).next())
         .map(str::to_owned)
         .collect()
+}
+
+/// The baseline lifecycle: a draft over the live baseline (recording the loaded content as version 1),
+/// one change, review comments, every refusal of the governance, publication into the catalogue tables
+/// with notices, the baseline in force at a date, and acknowledgements scoped to their tenant.
+async fn baseline_story<S: Store>(
+    s: &mut Story,
+    store: &S,
+    actor: &Actor,
+    mine: &assure_domain::TenantId,
+    theirs: &assure_domain::TenantId,
+) -> Result<(), StoryFailure> {
+    use assure_domain::baseline::{Change, Transition, TransitionError, Trigger};
+    use assure_domain::catalogue::VersionState;
+    use assure_domain::responsibility::{Assignment, Responsibility, ResponsibilityEntry};
+
+    use crate::baseline::{add_change, baseline_as_of, live_baseline, publish};
+    use crate::{NewBaselineDraft, VersionStep};
+
+    s.step("list_baseline_versions");
+    check(
+        "list_baseline_versions",
+        store
+            .list_baseline_versions()
+            .await
+            .map_err(db("list_baseline_versions"))?
+            .is_empty(),
+        "no version before the first draft",
+    )?;
+    let before_drafts = time::OffsetDateTime::now_utc();
+    let live = live_baseline(store).await.map_err(db("live_baseline"))?;
+
+    s.step("open_baseline_draft");
+    let author = Actor("user:author@story.example".into());
+    let draft = NewBaselineDraft {
+        trigger: Trigger::PeriodicReview,
+        rationale: "annual review".into(),
+    };
+    let v2 = store
+        .open_baseline_draft(&author, &draft, &live)
+        .await
+        .map_err(db("open_baseline_draft"))?;
+    let versions = store
+        .list_baseline_versions()
+        .await
+        .map_err(db("list_baseline_versions"))?;
+    check(
+        "open_baseline_draft",
+        v2.id.as_str() == "v2"
+            && v2.state == VersionState::Draft
+            && versions.len() == 2
+            && versions[0].state == VersionState::Published
+            && versions[0].trigger == Trigger::ContentLoad,
+        format!("the loaded content is v1, published; the draft v2: {versions:?}"),
+    )?;
+    let again = store.open_baseline_draft(&author, &draft, &live).await;
+    check(
+        "open_baseline_draft",
+        matches!(&again, Err(StoreError::Conflict(m)) if m.contains("v2 is still draft")),
+        format!("one open version at a time: {again:?}"),
+    )?;
+
+    s.step("baseline_content");
+    let v1 = store
+        .baseline_content(&"v1".into())
+        .await
+        .map_err(db("baseline_content"))?;
+    check(
+        "baseline_content",
+        v1.as_ref() == Some(&live)
+            && store
+                .baseline_content(&"v9".into())
+                .await
+                .map_err(db("baseline_content"))?
+                .is_none(),
+        "v1 holds the live baseline; an unknown version has none",
+    )?;
+
+    s.step("add_baseline_change");
+    let tenant = store
+        .get_tenant(&TenantScope::AllTenants, mine)
+        .await
+        .map_err(db("get_tenant"))?
+        .ok_or_else(|| StoryFailure {
+            step: "add_baseline_change",
+            message: "the first tenant exists".into(),
+        })?;
+    let service = tenant.services[0].service.clone();
+    let control = live.controls[0].id.clone();
+    let entry = ResponsibilityEntry {
+        service: service.clone(),
+        control: control.clone(),
+        assignment: Assignment {
+            responsibility: Responsibility::Shared,
+            provider_part: Some("the provider patches the host".into()),
+            customer_part: Some("the customer patches the guest".into()),
+        },
+        reason: "story: threat intelligence".into(),
+    };
+    let record = add_change(
+        store,
+        &author,
+        &v2.id,
+        Change::Entry {
+            entry: entry.clone(),
+        },
+        "new exploit in the wild",
+    )
+    .await
+    .map_err(db("add_baseline_change"))?;
+    check(
+        "add_baseline_change",
+        record.seq == 1 && record.author == author.0,
+        "the first change is numbered 1 and names its author",
+    )?;
+    let bad = add_change(
+        store,
+        &author,
+        &v2.id,
+        Change::RemoveEntry {
+            service: service.clone(),
+            control: "NO-SUCH-99".into(),
+        },
+        "typo",
+    )
+    .await;
+    check(
+        "add_baseline_change",
+        matches!(bad, Err(StoreError::Change(_))),
+        format!("a change naming nothing is refused: {bad:?}"),
+    )?;
+
+    s.step("list_baseline_changes");
+    let changes = store
+        .list_baseline_changes(Some(&v2.id))
+        .await
+        .map_err(db("list_baseline_changes"))?;
+    check(
+        "list_baseline_changes",
+        changes == vec![record.clone()],
+        "the refused change left no record",
+    )?;
+
+    s.step("comment_on_baseline");
+    let reviewer = Actor("user:reviewer@story.example".into());
+    store
+        .comment_on_baseline(&reviewer, &v2.id, Some(1), "is the host part right?")
+        .await
+        .map_err(db("comment_on_baseline"))?;
+    let missing = store
+        .comment_on_baseline(&reviewer, &v2.id, Some(7), "no such change")
+        .await;
+    check(
+        "comment_on_baseline",
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "a comment on an unknown change is refused",
+    )?;
+
+    s.step("list_baseline_comments");
+    let comments = store
+        .list_baseline_comments(Some(&v2.id))
+        .await
+        .map_err(db("list_baseline_comments"))?;
+    check(
+        "list_baseline_comments",
+        comments.len() == 1 && comments[0].change == Some(1),
+        "one comment on change 1",
+    )?;
+
+    s.step("transition_baseline");
+    let ask = |t: Transition, reviewers: &[&str]| VersionStep {
+        transition: t,
+        reviewers: reviewers.iter().map(|r| (*r).to_owned()).collect(),
+        publication: None,
+    };
+    let early = publish(store, &reviewer, &v2.id, None).await;
+    check(
+        "transition_baseline",
+        matches!(
+            early,
+            Err(StoreError::Transition(TransitionError::NotApproved(
+                VersionState::Draft
+            )))
+        ),
+        format!("no publication without approval: {early:?}"),
+    )?;
+    store
+        .transition_baseline(&author, &v2.id, &ask(Transition::Submit, &[&reviewer.0]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let own = store
+        .transition_baseline(&author, &v2.id, &ask(Transition::Approve, &[]))
+        .await;
+    check(
+        "transition_baseline",
+        matches!(
+            own,
+            Err(StoreError::Transition(
+                TransitionError::AuthorCannotApprove(_)
+            ))
+        ),
+        format!("the author cannot approve: {own:?}"),
+    )?;
+    let late = add_change(
+        store,
+        &author,
+        &v2.id,
+        Change::Entry {
+            entry: entry.clone(),
+        },
+        "again",
+    )
+    .await;
+    check(
+        "transition_baseline",
+        matches!(&late, Err(StoreError::Conflict(m)) if m.contains("only a draft takes changes")),
+        format!("a version in review takes no changes: {late:?}"),
+    )?;
+    let approved = store
+        .transition_baseline(&reviewer, &v2.id, &ask(Transition::Approve, &[]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    check(
+        "transition_baseline",
+        approved.state == VersionState::Approved
+            && approved.approved_by.as_deref() == Some(reviewer.0.as_str()),
+        "approved by the reviewer",
+    )?;
+    let past = publish(
+        store,
+        &author,
+        &v2.id,
+        Some(time::OffsetDateTime::now_utc() - time::Duration::days(1)),
+    )
+    .await;
+    check(
+        "transition_baseline",
+        matches!(&past, Err(StoreError::Conflict(m)) if m.contains("never rewritten")),
+        format!("no effective date in the past: {past:?}"),
+    )?;
+    let effective = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let (published, impact) = publish(store, &author, &v2.id, Some(effective))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let entries = store
+        .list_responsibility_entries(Some(&service))
+        .await
+        .map_err(db("list_responsibility_entries"))?;
+    check(
+        "transition_baseline",
+        published.state == VersionState::Published
+            && entries.contains(&entry)
+            && impact
+                .tenants
+                .iter()
+                .all(|t| t.cells.iter().all(|c| c.control == control)),
+        "publication writes the entry into the catalogue; only that control's cells move",
+    )?;
+    check(
+        "transition_baseline",
+        live_baseline(store).await.map_err(db("live_baseline"))?
+            == store
+                .baseline_content(&v2.id)
+                .await
+                .map_err(db("baseline_content"))?
+                .unwrap_or_default(),
+        "the catalogue reads back exactly as the published content, in the same order",
+    )?;
+    let then = baseline_as_of(store, before_drafts)
+        .await
+        .map_err(db("baseline_as_of"))?
+        .map(|(v, _)| v.id.to_string());
+    let later = baseline_as_of(store, effective + time::Duration::seconds(1))
+        .await
+        .map_err(db("baseline_as_of"))?
+        .map(|(v, _)| v.id.to_string());
+    check(
+        "transition_baseline",
+        then.as_deref() == Some("v1") && later.as_deref() == Some("v2"),
+        format!("in force: {then:?} before, {later:?} after the effective date"),
+    )?;
+
+    s.step("list_baseline_notices");
+    let all_notices = store
+        .list_baseline_notices(&TenantScope::AllTenants, Some(&v2.id))
+        .await
+        .map_err(db("list_baseline_notices"))?;
+    check(
+        "list_baseline_notices",
+        all_notices.len() == impact.tenants.len()
+            && all_notices.iter().all(|n| {
+                impact
+                    .tenants
+                    .iter()
+                    .any(|t| t.tenant == n.tenant && t.cells == n.cells)
+            }),
+        "one notice per affected tenant with its own cells",
+    )?;
+    let own_notices = store
+        .list_baseline_notices(&TenantScope::Tenant(mine.clone()), None)
+        .await
+        .map_err(db("list_baseline_notices"))?;
+    check(
+        "list_baseline_notices",
+        own_notices.iter().all(|n| &n.tenant == mine),
+        "a tenant sees only its own notices",
+    )?;
+
+    s.step("acknowledge_notice");
+    if let Some(n) = own_notices.first() {
+        let foreign = store
+            .acknowledge_notice(&TenantScope::Tenant(theirs.clone()), actor, &n.id)
+            .await;
+        check(
+            "acknowledge_notice",
+            matches!(foreign, Err(StoreError::NotFound(_))),
+            "another tenant's notice is not found",
+        )?;
+        let done = store
+            .acknowledge_notice(&TenantScope::Tenant(mine.clone()), actor, &n.id)
+            .await
+            .map_err(db("acknowledge_notice"))?;
+        let twice = store
+            .acknowledge_notice(&TenantScope::Tenant(mine.clone()), actor, &n.id)
+            .await;
+        check(
+            "acknowledge_notice",
+            done.acknowledged_by.as_deref() == Some(actor.0.as_str())
+                && matches!(twice, Err(StoreError::Conflict(_))),
+            "acknowledged once",
+        )?;
+    } else {
+        return Err(StoryFailure {
+            step: "acknowledge_notice",
+            message: format!("the change of {control} for {service} should reach {mine}"),
+        });
+    }
+
+    // A change to the catalogue between opening a draft and publishing it (an import) makes the draft
+    // unpublishable rather than silently reverted.
+    let live = live_baseline(store).await.map_err(db("live_baseline"))?;
+    let v3 = store
+        .open_baseline_draft(&author, &draft, &live)
+        .await
+        .map_err(db("open_baseline_draft"))?;
+    store
+        .transition_baseline(&author, &v3.id, &ask(Transition::Submit, &[&reviewer.0]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    store
+        .transition_baseline(&reviewer, &v3.id, &ask(Transition::Approve, &[]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let mut retyped = live.mappings[0].clone();
+    retyped.rationale = format!("{} (imported)", retyped.rationale);
+    store
+        .import_mappings(actor, &[retyped], &|_| {})
+        .await
+        .map_err(db("import_mappings"))?;
+    let stale = publish(
+        store,
+        &reviewer,
+        &v3.id,
+        Some(effective + time::Duration::seconds(1)),
+    )
+    .await;
+    check(
+        "transition_baseline",
+        matches!(&stale, Err(StoreError::Conflict(m)) if m.contains("changed since v3 was opened")),
+        format!("a draft over a catalogue that moved is not published: {stale:?}"),
+    )?;
+    let withdrawn = store
+        .transition_baseline(&author, &v3.id, &ask(Transition::Withdraw, &[]))
+        .await
+        .map_err(db("transition_baseline"))?;
+    let v4 = store
+        .open_baseline_draft(
+            &author,
+            &draft,
+            &live_baseline(store).await.map_err(db("live_baseline"))?,
+        )
+        .await
+        .map_err(db("open_baseline_draft"))?;
+    check(
+        "transition_baseline",
+        withdrawn.state == VersionState::Withdrawn && v4.id.as_str() == "v4",
+        "a withdrawn version frees the way for a new draft",
+    )?;
+
+    let report = verify(store, &TenantScope::AllTenants, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        report.is_intact(),
+        format!(
+            "the baseline lifecycle keeps the trail and every object intact: {:?} {:?}",
+            report.breaks, report.mismatches
+        ),
+    )?;
+    Ok(())
 }

@@ -61,8 +61,8 @@ function expectations(role) {
   const refused = [];
   let nav = ["/", "/controls", "/frameworks", "/services"];
   if (may.tenants === "own") {
-    pages.push(...tenantPages(t));
-    nav = nav.concat([`/tenants/${t}`, `/tenants/${t}/matrix`, `/tenants/${t}/evidence`]);
+    pages.push(...tenantPages(t), "/notices");
+    nav = nav.concat([`/tenants/${t}`, `/tenants/${t}/matrix`, `/tenants/${t}/evidence`, "/notices"]);
     refused.push(...tenantPages(FOREIGN_TENANT), ...editPages(FOREIGN_TENANT));
   } else {
     pages.push("/tenants");
@@ -76,11 +76,12 @@ function expectations(role) {
   if (may.tenants !== "none") {
     (may.edits ? pages : refused).push(...editPages(t));
   }
+  // Baseline stewards (EditCatalogue, ApproveBaseline) are the roles that import.
   if (may.imports) {
-    pages.push("/imports");
-    nav.push("/imports");
+    pages.push("/imports", "/baseline");
+    nav.push("/imports", "/baseline");
   } else {
-    refused.push("/imports");
+    refused.push("/imports", "/baseline");
   }
   return { t, pages, refused, nav };
 }

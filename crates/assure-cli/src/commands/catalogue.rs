@@ -53,6 +53,10 @@ enum SortBy {
 pub struct ShowControl {
     /// Control id, e.g. IAM-01.
     id: String,
+    /// The control as the baseline version in force on DATE (end of that day, UTC) or at an RFC 3339
+    /// instant had it.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -86,8 +90,28 @@ pub struct OutputOnly {
 pub struct CoverageArgs {
     /// Framework id, e.g. iso27001-2022 (see `assure frameworks list`).
     framework: String,
+    /// Coverage by the mappings of the baseline version in force on DATE (end of that day, UTC) or at an
+    /// RFC 3339 instant.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
     #[command(flatten)]
     out: OutputArgs,
+}
+
+/// The baseline in force at `--as-of`, or `None` for the live catalogue (no `--as-of`, or no version
+/// recorded yet, when the catalogue has never changed).
+async fn as_of<S: Store>(
+    store: &S,
+    text: Option<&str>,
+) -> Result<Option<assure_domain::baseline::Baseline>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let at = assure_domain::audit::parse_as_of(text)
+        .map_err(|e| Failure::Input(format!("--as-of: {e}")))?;
+    Ok(assure_store::baseline::baseline_as_of(store, at)
+        .await?
+        .map(|(_, b)| b))
 }
 
 pub async fn controls<S: Store>(store: &S, command: ControlsCommand) -> Result<(), Failure> {
@@ -129,16 +153,35 @@ pub async fn controls<S: Store>(store: &S, command: ControlsCommand) -> Result<(
             })
         }
         ControlsCommand::Show(a) => {
-            let control = store
-                .get_control(&a.id.as_str().into())
-                .await?
-                .ok_or_else(|| Failure::Input(format!("unknown control {:?}", a.id)))?;
-            let mappings = store
-                .list_mappings(&MappingFilter {
-                    control: Some(control.id.clone()),
-                    ..MappingFilter::default()
-                })
-                .await?;
+            let (control, mappings) = match as_of(store, a.as_of.as_deref()).await? {
+                None => {
+                    let control = store
+                        .get_control(&a.id.as_str().into())
+                        .await?
+                        .ok_or_else(|| Failure::Input(format!("unknown control {:?}", a.id)))?;
+                    let mappings = store
+                        .list_mappings(&MappingFilter {
+                            control: Some(control.id.clone()),
+                            ..MappingFilter::default()
+                        })
+                        .await?;
+                    (control, mappings)
+                }
+                Some(b) => {
+                    let control = b
+                        .controls
+                        .iter()
+                        .find(|c| c.id.as_str() == a.id)
+                        .cloned()
+                        .ok_or_else(|| Failure::Input(format!("unknown control {:?}", a.id)))?;
+                    let mappings = b
+                        .mappings
+                        .into_iter()
+                        .filter(|m| m.control == control.id)
+                        .collect();
+                    (control, mappings)
+                }
+            };
             let value = json!({ "control": control, "mappings": mappings });
             a.out.emit(&value, || {
                 let mut rows = vec![
@@ -234,12 +277,21 @@ pub async fn frameworks<S: Store>(store: &S, command: FrameworksCommand) -> Resu
                 )));
             };
             let requirements = store.list_requirements(&framework.id).await?;
-            let mappings = store
-                .list_mappings(&MappingFilter {
-                    framework: Some(framework.id.clone()),
-                    ..MappingFilter::default()
-                })
-                .await?;
+            let mappings = match as_of(store, a.as_of.as_deref()).await? {
+                None => {
+                    store
+                        .list_mappings(&MappingFilter {
+                            framework: Some(framework.id.clone()),
+                            ..MappingFilter::default()
+                        })
+                        .await?
+                }
+                Some(b) => b
+                    .mappings
+                    .into_iter()
+                    .filter(|m| m.framework == framework.id)
+                    .collect(),
+            };
             let c = coverage(&requirements, &mappings);
             let summary = format!(
                 "{}: {} requirements; {} covered, {} partly covered, {} not covered ({:.1}% covered or partly)\n",

@@ -40,7 +40,7 @@ pub struct MatrixArgs {
     #[arg(long)]
     framework: Option<String>,
     /// The matrix as it stood on DATE (end of that day, UTC) or at an RFC 3339 instant: the tenant's
-    /// profile then in force, over the current baseline.
+    /// profile then in force, over the baseline version then in force.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
     /// Output format.
@@ -74,6 +74,8 @@ pub async fn load_tenant<S: Store>(
     };
     let at = assure_domain::audit::parse_as_of(text)
         .map_err(|e| Failure::Input(format!("--as-of: {e}")))?;
+    let programme =
+        assure_store::baseline::programme_as_of(store, &TenantScope::AllTenants, at).await?;
     let then = store
         .tenant_as_of(&TenantScope::AllTenants, &tenant.id, at)
         .await?

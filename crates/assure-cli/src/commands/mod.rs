@@ -1,6 +1,8 @@
 //! The subcommands. Each opens the store named by the settings and works through [`assure_store::Store`].
 
 mod audit;
+mod baseline;
+mod baseline_files;
 mod catalogue;
 mod demo_evidence;
 pub mod evidence;
@@ -33,6 +35,10 @@ pub enum Command {
     /// External frameworks and how far the baseline covers them.
     #[command(subcommand)]
     Frameworks(catalogue::FrameworksCommand),
+    /// The governed baseline: drafts, edits, review, approval (two-person rule), publication with
+    /// customer notices, diff, impact, export and import as content files. Exit 1 when refused (with why).
+    #[command(subcommand)]
+    Baseline(baseline::BaselineCommand),
     /// Customers of the provider.
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
@@ -119,6 +125,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Controls(c) => catalogue::controls(&store, c).await,
         Command::Frameworks(c) => catalogue::frameworks(&store, c).await,
         Command::Tenants(c) => tenants::run(&store, c).await,
+        Command::Baseline(c) => baseline::run(&store, c).await,
         Command::Audit(c) => audit::run(&store, &settings, c).await,
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,

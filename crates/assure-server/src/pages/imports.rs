@@ -21,8 +21,8 @@ use axum::routing::post;
 
 use super::{Choice, Layout, PageError, Viewer, render};
 use crate::AppState;
-use crate::routing::{Method, Routes};
 use crate::imports::{MAX_UPLOAD, StageError, Upload, confirm, stage};
+use crate::routing::{Method, Routes};
 
 type Shared<S> = State<Arc<AppState<S>>>;
 

@@ -7,6 +7,7 @@
 //! `unsafe-inline` holds.
 
 pub mod assets;
+mod baseline;
 mod catalogue;
 mod chart;
 mod dashboard;
@@ -57,6 +58,7 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .get("/tenants/{id}/evidence/new", evidence::form::<S>)
         .get("/tenants/{id}/evidence/{evidence}", evidence::record::<S>)
         .merge(imports::routes::<S>())
+        .merge(baseline::routes::<S>())
 }
 
 /// Page routes that stream request bodies (evidence upload, import upload): no body limit beyond their own.
@@ -189,12 +191,16 @@ impl Layout {
                     links.push((format!("/tenants/{t}"), "Our profile"));
                     links.push((format!("/tenants/{t}/matrix"), "Our matrix"));
                     links.push((format!("/tenants/{t}/evidence"), "Our evidence"));
+                    links.push(("/notices".to_owned(), "Our notices"));
                 }
                 None => links.push(("/tenants".to_owned(), "Tenants")),
             }
         }
         if viewer.may(Action::ImportContent) {
             links.push(("/imports".to_owned(), "Imports"));
+        }
+        if viewer.may(Action::EditCatalogue) || viewer.may(Action::ApproveBaseline) {
+            links.push(("/baseline".to_owned(), "Baseline"));
         }
         // The longest link that prefixes the path is the current section ("/" only for the dashboard).
         let current = links
