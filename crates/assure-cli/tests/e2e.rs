@@ -1686,13 +1686,19 @@ fn importing_the_nist_catalog_over_the_demo_keeps_every_mapping(db: Db) {
         serde_json::from_str(&std::fs::read_to_string(&exported).expect("export")).expect("json");
     assert_eq!(back["catalog"]["metadata"]["oscal-version"], "1.2.1");
     assert_eq!(back["catalog"]["groups"], original["catalog"]["groups"]);
-    assert_eq!(back["catalog"]["back-matter"], original["catalog"]["back-matter"]);
+    assert_eq!(
+        back["catalog"]["back-matter"],
+        original["catalog"]["back-matter"]
+    );
     let (code, out, err) = db.run(&["validate", &exported.display().to_string()]);
     assert_eq!(code, 0, "the export validates: {out}{err}");
     // A framework that was not imported from OSCAL has nothing to export: a usage error naming it.
     let (code, _, err) = db.run(&["frameworks", "export", "iso27001-2022"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("iso27001-2022") && err.contains("not imported"), "{err}");
+    assert!(
+        err.contains("iso27001-2022") && err.contains("not imported"),
+        "{err}"
+    );
 }
 
 /// A catalog titled as 800-53 rev5 with a single family.

@@ -256,8 +256,9 @@ pub async fn frameworks<S: Store>(store: &S, command: FrameworksCommand) -> Resu
                     }
                 )));
             };
-            let document = assure_oscal::export::stored_catalog(&source.document)
-                .map_err(|e| Failure::Other(anyhow::anyhow!("stored catalog of {}: {e}", a.framework)))?;
+            let document = assure_oscal::export::stored_catalog(&source.document).map_err(|e| {
+                Failure::Other(anyhow::anyhow!("stored catalog of {}: {e}", a.framework))
+            })?;
             let mut text = serde_json::to_string_pretty(&document).map_err(anyhow::Error::from)?;
             text.push('\n');
             match &a.output {
