@@ -7,7 +7,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::document::{ROOTS, declare_export_version, parse_text, root_of};
+use crate::document::{declare_export_version, parse_text, root_of};
 use crate::error::OscalError;
 
 /// The stored catalog `text`, ready to write: same content, `oscal-version` 1.2.1, `last-modified` now.
@@ -29,9 +29,8 @@ pub fn stored_catalog(text: &str) -> Result<Value, OscalError> {
         .and_then(|t| t.format(&Rfc3339).ok());
     if let (Some(now), Some(metadata)) = (
         now,
-        ROOTS
-            .iter()
-            .find_map(|r| value.get_mut(*r))
+        value
+            .get_mut("catalog")
             .and_then(|body| body.get_mut("metadata"))
             .and_then(Value::as_object_mut),
     ) {
