@@ -22,7 +22,13 @@ const ARGS = [
   "--disable-sync",
 ];
 
-/** A browser context with its own fresh user-data-dir; `close()` removes the profile. */
+/**
+ * A browser with its own fresh user-data-dir and the one tab every spec of a describe block uses:
+ * `close()` removes the profile. Specs reuse the tab the browser opened at launch rather than opening
+ * new ones: Debian's Chromium, under the load of the parallel test suite, now and then refuses
+ * `Target.createTarget` ("Failed to open a new tab"), and a browser that failed that way had to be
+ * waited on until CI's deadline.
+ */
 async function openBrowser() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "assure-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
@@ -32,13 +38,16 @@ async function openBrowser() {
     baseURL: BASE,
     viewport: { width: 1280, height: 900 },
   });
-  return {
+  const browser = {
     context,
+    page: context.pages()[0] || (await newPage(context)),
     async close() {
-      await context.close();
+      // A browser that crashed may never answer the close: give up after 15 s rather than hang the run.
+      await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 15000).unref())]);
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+  return browser;
 }
 
 /** Serious and critical axe-core violations of the page as it is now. */
@@ -55,22 +64,42 @@ async function seriousViolations(page) {
 }
 
 /**
- * Runs `body(page)` in a new page and returns what it returns; on failure saves a full-page screenshot
- * named after `name` in SCREENSHOT_DIR (which run.sh empties before the specs, so it holds the failures
- * of the last run only), names the file in the error, then rethrows.
+ * A new tab. Debian's Chromium now and then refuses the first `Target.createTarget` right after a
+ * navigation in another tab ("Failed to open a new tab"); that is the browser, not the page under test,
+ * so the tab is asked for again (three tries) before the spec fails.
  */
-async function withPage(context, name, body) {
-  const page = await context.newPage();
+async function newPage(context) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await context.newPage();
+    } catch (error) {
+      if (attempt >= 3 || !/Failed to open a new tab/.test(String(error && error.message))) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+/**
+ * Runs `body(page)` in the browser's tab and returns what it returns; on failure saves a full-page
+ * screenshot named after `name` in SCREENSHOT_DIR (which run.sh empties before the specs, so it holds the
+ * failures of the last run only), names the file in the error, then rethrows. A tab that was closed (the
+ * renderer crashed) is replaced first.
+ */
+async function withPage(browser, name, body) {
+  if (browser.page.isClosed()) {
+    browser.page = await newPage(browser.context);
+  }
+  const page = browser.page;
   try {
     return await body(page);
   } catch (error) {
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, "_")}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    await page.screenshot({ path: file, fullPage: true, timeout: 10000 }).catch(() => {});
     error.message += `\n(screenshot: ${file})`;
     throw error;
-  } finally {
-    await page.close();
   }
 }
 

@@ -80,7 +80,12 @@ rm -rf "$SCREENSHOT_DIR"
 mkdir -p "$SCREENSHOT_DIR"
 echo "== specs (screenshots of failures in $SCREENSHOT_DIR)"
 status=0
-node --test specs/*.test.js || status=$?
+# Hard limits, so a browser that stops answering fails the run instead of hanging it: two minutes per
+# spec, twenty for the whole run (then SIGKILL if node ignores the SIGTERM).
+timeout --kill-after=30 1200 node --test --test-timeout=120000 specs/*.test.js || status=$?
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "the browser specs did not finish within 20 minutes" >&2
+fi
 if [ "$status" != 0 ]; then
     echo "== server log" >&2
     tail -n 50 "$log" >&2

@@ -120,7 +120,7 @@ for (const role of Object.keys(ROLES)) {
     let steps = [];
     before(async () => {
       browser = await openBrowser();
-      steps = await withPage(browser.context, `${role}-login`, (page) => loginAs(page, role));
+      steps = await withPage(browser, `${role}-login`, (page) => loginAs(page, role));
     });
     after(async () => {
       await browser.close();
@@ -131,7 +131,7 @@ for (const role of Object.keys(ROLES)) {
     });
 
     test("the main navigation offers exactly the pages the role may open", async () => {
-      await withPage(browser.context, `${role}-nav`, async (page) => {
+      await withPage(browser, `${role}-nav`, async (page) => {
         await page.goto("/");
         const hrefs = await page.locator("nav[aria-label=Main] a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
         assert.deepEqual(hrefs, nav);
@@ -141,7 +141,7 @@ for (const role of Object.keys(ROLES)) {
 
     for (const path of pages) {
       test(`${path} renders, links to nothing refused, and has no serious accessibility violation`, async () => {
-        await withPage(browser.context, `${role}${path}`, async (page) => {
+        await withPage(browser, `${role}${path}`, async (page) => {
           const response = await page.goto(path);
           assert.equal(response.status(), 200, `${path} answered ${response.status()}`);
           assert.equal(await page.locator("h1").count(), 1);
@@ -161,7 +161,7 @@ for (const role of Object.keys(ROLES)) {
 
     if (refused.length > 0) {
       test("the pages the role may not use answer 404", async () => {
-        await withPage(browser.context, `${role}-refused`, async (page) => {
+        await withPage(browser, `${role}-refused`, async (page) => {
           for (const path of refused) {
             const response = await page.goto(path);
             assert.equal(response.status(), 404, `${path} answered ${response.status()}`);
@@ -172,7 +172,7 @@ for (const role of Object.keys(ROLES)) {
 
     if (may.tenants !== "all") {
       test("the tenant list holds only the tenants the role may read", async () => {
-        await withPage(browser.context, `${role}-tenant-list`, async (page) => {
+        await withPage(browser, `${role}-tenant-list`, async (page) => {
           await page.goto("/tenants");
           const listed = await page.locator("main a[href^='/tenants/']").evaluateAll((as) =>
             [...new Set(as.map((a) => a.getAttribute("href").split("/")[2]))]
@@ -187,7 +187,7 @@ for (const role of Object.keys(ROLES)) {
 
     if (!may.edits) {
       test("its writes are refused: the profile form post answers 404, the API 403", async () => {
-        await withPage(browser.context, `${role}-writes`, async (page) => {
+        await withPage(browser, `${role}-writes`, async (page) => {
           await page.goto("/");
           const csrf = await csrfToken(page);
           assert.ok(csrf, "signed-in pages carry the session's CSRF token");
@@ -207,7 +207,7 @@ for (const role of Object.keys(ROLES)) {
       });
     } else {
       test("its writes reach the handler: the API checks the body of its profile write", async () => {
-        await withPage(browser.context, `${role}-writes`, async (page) => {
+        await withPage(browser, `${role}-writes`, async (page) => {
           await page.goto("/");
           const csrf = await csrfToken(page);
           const api = await inPageFetch(page, `/api/v1/tenants/${t}/profile`, {
@@ -222,7 +222,7 @@ for (const role of Object.keys(ROLES)) {
 
     if (may.tenants !== "none") {
       test("an evidence record page renders and has no serious accessibility violation", async () => {
-        await withPage(browser.context, `${role}-evidence-record`, async (page) => {
+        await withPage(browser, `${role}-evidence-record`, async (page) => {
           await page.goto(`/tenants/${t}/evidence`);
           await page.locator("#results tbody th a").first().click();
           await page.waitForURL(/\/evidence\/[^/]+$/);
@@ -238,7 +238,7 @@ for (const role of Object.keys(ROLES)) {
     }
 
     test("the keyboard reaches the skip link first and then the main navigation", async () => {
-      await withPage(browser.context, `${role}-keyboard`, async (page) => {
+      await withPage(browser, `${role}-keyboard`, async (page) => {
         await page.goto("/controls");
         await page.keyboard.press("Tab");
         assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
