@@ -38,16 +38,15 @@ async function openBrowser() {
     baseURL: BASE,
     viewport: { width: 1280, height: 900 },
   });
-  const browser = {
+  return {
     context,
-    page: context.pages()[0] || (await newPage(context)),
+    page: context.pages()[0] || (await context.newPage()),
     async close() {
       // A browser that crashed may never answer the close: give up after 15 s rather than hang the run.
       await Promise.race([context.close(), new Promise((resolve) => setTimeout(resolve, 15000).unref())]);
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
-  return browser;
 }
 
 /** Serious and critical axe-core violations of the page as it is now. */
@@ -64,24 +63,6 @@ async function seriousViolations(page) {
 }
 
 /**
- * A new tab. Debian's Chromium now and then refuses the first `Target.createTarget` right after a
- * navigation in another tab ("Failed to open a new tab"); that is the browser, not the page under test,
- * so the tab is asked for again (three tries) before the spec fails.
- */
-async function newPage(context) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await context.newPage();
-    } catch (error) {
-      if (attempt >= 3 || !/Failed to open a new tab/.test(String(error && error.message))) {
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-    }
-  }
-}
-
-/**
  * Runs `body(page)` in the browser's tab and returns what it returns; on failure saves a full-page
  * screenshot named after `name` in SCREENSHOT_DIR (which run.sh empties before the specs, so it holds the
  * failures of the last run only), names the file in the error, then rethrows. A tab that was closed (the
@@ -89,7 +70,7 @@ async function newPage(context) {
  */
 async function withPage(browser, name, body) {
   if (browser.page.isClosed()) {
-    browser.page = await newPage(browser.context);
+    browser.page = await browser.context.newPage();
   }
   const page = browser.page;
   try {
