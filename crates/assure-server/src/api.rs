@@ -157,7 +157,7 @@ pub(crate) async fn list_controls<S: Store>(
     State(state): Shared<S>,
     principal: Principal,
     Query(params): Query<HashMap<String, String>>,
-) -> ApiResult<Page<Control>> {
+) -> Result<Response, Problem> {
     principal.authorize(Action::ReadCatalogue)?;
     let limit = int_param(&params, "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = int_param(&params, "offset", 0, i64::MAX)?;
@@ -183,8 +183,29 @@ pub(crate) async fn list_controls<S: Store>(
         limit: Some(limit),
         offset,
     };
-    let result = state.store.list_controls(&query).await?;
-    Ok(page(result.items, result.total, limit, offset))
+    // The catalogue is the same for every caller who may read it: a page is serialised once per change.
+    let key = format!("{query:?}");
+    let store = &state.store;
+    let body = state
+        .read_cache
+        .page(store, key, || async {
+            let result = store.list_controls(&query).await?;
+            let page = Page {
+                items: result.items,
+                total: result.total,
+                limit,
+                offset,
+            };
+            serde_json::to_vec(&page).map(Bytes::from).map_err(|e| {
+                tracing::error!(error = %e, "could not serialise a page of controls");
+                Problem::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page could not be written; see the server log",
+                )
+            })
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// One control with its mappings.

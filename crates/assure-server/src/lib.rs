@@ -13,6 +13,7 @@ pub mod imports;
 pub mod openapi;
 pub mod pages;
 mod problem;
+pub mod read_cache;
 pub mod routing;
 
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct AppState<S> {
     pub auth: AuthSettings,
     metrics: hardening::Metrics,
     ready: AtomicBool,
+    /// Token checks and catalogue pages kept while nothing changed.
+    pub(crate) read_cache: read_cache::ReadCache,
 }
 
 impl<S> AppState<S> {
@@ -70,6 +73,7 @@ impl<S> AppState<S> {
         Arc::new(Self {
             store,
             evidence,
+            read_cache: read_cache::ReadCache::new(auth.read_cache_bound),
             auth,
             metrics: hardening::Metrics::default(),
             ready: AtomicBool::new(false),

@@ -328,6 +328,9 @@ on_both_backends!(
     lockout_happens_at_the_stated_count_and_lifts_at_the_stated_time,
     revoked_expired_and_unknown_tokens_are_refused,
     an_expired_token_is_refused,
+    a_token_revoked_elsewhere_is_refused_once_the_cache_sees_the_change,
+    with_the_read_cache_off_a_revocation_elsewhere_is_refused_at_once,
+    cached_control_pages_answer_like_the_store,
     mfa_cannot_be_skipped_by_going_straight_to_a_page_or_the_api,
     a_password_change_is_forced_before_anything_else,
     a_customer_cannot_read_another_tenant_and_the_404_is_identical,
@@ -1096,4 +1099,125 @@ async fn account_pages_have_the_main_navigation_only_once_signed_in(backend: Bac
     );
     assert!(html.contains("action=\"/logout\""), "but a way out");
     s.stop().await;
+}
+
+/// Revokes a token straight in the store, as another node or the CLI would.
+async fn revoke_in_store(s: &Running, user: &str) {
+    let actor = Actor::system("other-node");
+    let at = time::OffsetDateTime::now_utc();
+    let revoked = match s.store.as_ref().expect("the test server's store") {
+        AnyStore::Sqlite(store) => {
+            let id = store
+                .list_api_tokens(Some(&user.into()))
+                .await
+                .expect("tokens")[0]
+                .id
+                .clone();
+            store.revoke_api_token(&actor, None, &id, at).await
+        }
+        AnyStore::Postgres(store) => {
+            let id = store
+                .list_api_tokens(Some(&user.into()))
+                .await
+                .expect("tokens")[0]
+                .id
+                .clone();
+            store.revoke_api_token(&actor, None, &id, at).await
+        }
+    };
+    revoked.expect("revoke");
+}
+
+/// The read cache keeps a token check while the store's change mark stands still; any write through this
+/// server makes the next request re-read the mark, so the revocation another node made is seen then (or
+/// once the bound passes, here an hour so the test cannot depend on timing).
+async fn a_token_revoked_elsewhere_is_refused_once_the_cache_sees_the_change(backend: Backend) {
+    let auth = AuthSettings {
+        read_cache_bound: std::time::Duration::from_secs(3600),
+        ..AuthSettings::default()
+    };
+    let Some(s) = start(backend, auth).await else {
+        return;
+    };
+    let token = s.token_for(CARLA).await;
+    assert_eq!(s.bearer(&token, "/api/v1/tenants").await.status(), 200);
+    revoke_in_store(&s, CARLA).await;
+    assert_eq!(
+        s.bearer(&token, "/api/v1/tenants").await.status(),
+        200,
+        "within the bound the cached check stands (the cache is in use)"
+    );
+    // Any write that reaches a handler of this server, even one it refuses, re-reads the change mark.
+    let r = s
+        .http
+        .put(s.url("/api/v1/tenants/alpha/profile"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 400);
+    let r = s.bearer(&token, "/api/v1/tenants").await;
+    assert_eq!(r.status(), 401, "the revocation is seen after a write");
+    s.stop().await;
+}
+
+async fn with_the_read_cache_off_a_revocation_elsewhere_is_refused_at_once(backend: Backend) {
+    let auth = AuthSettings {
+        read_cache_bound: std::time::Duration::ZERO,
+        ..AuthSettings::default()
+    };
+    let Some(s) = start(backend, auth).await else {
+        return;
+    };
+    let token = s.token_for(CARLA).await;
+    assert_eq!(s.bearer(&token, "/api/v1/tenants").await.status(), 200);
+    revoke_in_store(&s, CARLA).await;
+    assert_eq!(s.bearer(&token, "/api/v1/tenants").await.status(), 401);
+    s.stop().await;
+}
+
+/// Every variant of the controls query is its own cached page: the answers with the cache on equal the
+/// store's (cache off), asked twice so the second answer comes from the cache.
+async fn cached_control_pages_answer_like_the_store(backend: Backend) {
+    let queries = [
+        "/api/v1/controls",
+        "/api/v1/controls?limit=1",
+        "/api/v1/controls?limit=2&offset=1",
+        "/api/v1/controls?sort=-id",
+        "/api/v1/controls?sort=title",
+        "/api/v1/controls?q=access",
+        "/api/v1/controls?domain=no-such-domain",
+    ];
+    let mut answers = Vec::new();
+    for bound in [
+        std::time::Duration::ZERO,
+        std::time::Duration::from_secs(3600),
+    ] {
+        let auth = AuthSettings {
+            read_cache_bound: bound,
+            ..AuthSettings::default()
+        };
+        let Some(s) = start(backend, auth).await else {
+            return;
+        };
+        let token = s.token_for(CARLA).await;
+        let mut bodies = Vec::new();
+        for _ in 0..2 {
+            for q in queries {
+                let r = s.bearer(&token, q).await;
+                assert_eq!(r.status(), 200, "{q}");
+                assert_eq!(r.headers()["content-type"], "application/json");
+                let body: serde_json::Value = r.json().await.expect("json");
+                bodies.push((q, body));
+            }
+        }
+        answers.push(bodies);
+        s.stop().await;
+    }
+    assert_eq!(answers[0], answers[1]);
+    let distinct: std::collections::BTreeSet<String> =
+        answers[1].iter().map(|(_, b)| b.to_string()).collect();
+    assert!(distinct.len() >= 5, "different queries, different pages");
 }

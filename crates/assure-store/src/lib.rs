@@ -383,6 +383,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Whether `assure init` (or a first `serve`) has set this database up, with or without content.
     fn is_initialised(&self) -> impl Future<Output = Result<bool>> + Send;
 
+    /// A number that grows with every audited change, on any node (the sum of the audit chains' head
+    /// sequence numbers). Every change is audited in its own transaction, so a reader that saw the same
+    /// mark before and after reading anything has seen no change in between: what read caches key on.
+    fn change_mark(&self) -> impl Future<Output = Result<i64>> + Send;
+
     /// Records that the database is set up; `demo` says whether the demo programme was asked for.
     fn mark_initialised(
         &self,

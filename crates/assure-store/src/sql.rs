@@ -1043,6 +1043,13 @@ impl crate::Store for SqlStore {
         Ok(row.is_some())
     }
 
+    async fn change_mark(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT CAST(COALESCE(SUM(seq), 0) AS BIGINT) AS n FROM audit_heads")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     async fn mark_initialised(&self, actor: &Actor, demo: bool) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let at = assure_domain::audit::format_instant(now());

@@ -91,6 +91,8 @@ pub async fn run_story<S: Store>(
         "a new database is not loaded",
     )?;
 
+    s.step("change_mark");
+    let mark_before = store.change_mark().await.map_err(db("change_mark"))?;
     s.step("import_programme");
     let summary = store
         .import_programme(&actor, programme)
@@ -110,6 +112,17 @@ pub async fn run_story<S: Store>(
         "is_loaded",
         store.is_loaded().await.map_err(db("is_loaded"))?,
         "loaded after import",
+    )?;
+    let mark_after = store.change_mark().await.map_err(db("change_mark"))?;
+    check(
+        "change_mark",
+        mark_after >= mark_before + i64::try_from(summary.audit_records).unwrap_or(i64::MAX),
+        "the mark grows by at least one per audit record",
+    )?;
+    check(
+        "change_mark",
+        store.change_mark().await.map_err(db("change_mark"))? == mark_after,
+        "reading changes nothing",
     )?;
     let again = store.import_programme(&actor, programme).await;
     check(

@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// How long a login session lasts, in hours.
     #[arg(long, env = "ASSURE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
     pub session_hours: i64,
+    /// How stale, in milliseconds, a cached API-token check or catalogue page may be when another node or
+    /// the CLI changes it (changes made through this server are seen at once); 0 turns the caches off.
+    #[arg(long, env = "ASSURE_READ_CACHE_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub read_cache_ms: u64,
     /// A token that reads /metrics from anywhere (as Authorization: Bearer); loopback needs none.
     #[arg(long, env = "ASSURE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
@@ -112,6 +116,7 @@ impl ServeArgs {
             oidc,
             public_url: public,
             totp_vault,
+            read_cache_bound: std::time::Duration::from_millis(self.read_cache_ms),
         })
     }
 }

@@ -59,6 +59,9 @@ pub struct AuthSettings {
     /// Seals TOTP secrets before they are stored and opens them to check a code. `assure serve` derives
     /// its key from the master key; the default is a random key that lasts as long as the process.
     pub totp_vault: assure_auth::TotpVault,
+    /// How stale a cached token check or catalogue page may be when another node (or the CLI) changes
+    /// it; zero turns the read caches off (see `read_cache`).
+    pub read_cache_bound: std::time::Duration,
 }
 
 impl Default for AuthSettings {
@@ -77,6 +80,7 @@ impl Default for AuthSettings {
             // the operating system cannot make sessions either.
             totp_vault: assure_auth::TotpVault::ephemeral()
                 .expect("the operating system's random number generator works"),
+            read_cache_bound: crate::read_cache::DEFAULT_BOUND,
         }
     }
 }
@@ -379,7 +383,12 @@ pub(crate) async fn authenticate<S: Store>(
         if let Some(c) = caller {
             request.extensions_mut().insert(c);
         }
-        return next.run(request).await;
+        let writes = !is_safe(request.method());
+        let response = next.run(request).await;
+        if writes {
+            state.read_cache.invalidate();
+        }
+        return response;
     }
     let Some(caller) = caller else {
         return unauthenticated(&path, &path_and_query);
@@ -413,7 +422,13 @@ pub(crate) async fn authenticate<S: Store>(
     };
     let mut request = request;
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    let writes = !is_safe(request.method());
+    let response = next.run(request).await;
+    if writes {
+        // Whatever the handler changed, the next request sees it rather than a cached read.
+        state.read_cache.invalidate();
+    }
+    response
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -506,7 +521,7 @@ async fn identify<S: Store>(
         && let Some(token) = auth.strip_prefix("Bearer ")
     {
         let hash = assure_auth::secret_hash(token.trim());
-        return match state.store.api_token(&hash, at).await {
+        return match state.read_cache.api_token(&state.store, &hash, at).await {
             Ok(Some((token, user))) => Ok(Some(Caller {
                 user,
                 credential: Credential::Token { id: token.id },
