@@ -1,4 +1,4 @@
-//! Read caches for the hot paths: API-token checks and pages of the control catalogue.
+//! A read cache for the hottest catalogue reads: pages of `/api/v1/controls`, serialised once per change.
 //!
 //! Every change Assure makes is audited in the transaction that makes it, so the store's
 //! [`Store::change_mark`] (the sum of the audit chains' heads) moves with every change on every node. A
@@ -7,23 +7,20 @@
 //! server handled, so:
 //!
 //! - a change made through this server is seen by the next request (read your writes);
-//! - a change made by another node or the CLI (a revoked token, a published baseline) is seen within
-//!   `bound`;
-//! - a token's expiry is checked on every request against the cached expiry instant.
+//! - a change made by another node or the CLI (an import, a published baseline) is seen within `bound`.
 //!
-//! A `bound` of zero turns the caches off: every request reads the store.
+//! Credentials are never cached: a token or session revoked anywhere is refused by the next request.
+//! A `bound` of zero turns the cache off: every request reads the store.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use assure_domain::user::User;
-use assure_store::{ApiToken, Store, StoreError};
+use assure_store::{Store, StoreError};
 use axum::body::Bytes;
-use time::OffsetDateTime;
 
-/// At most this many tokens and this many catalogue pages are kept; a full map is emptied and refilled
+/// At most this many catalogue pages are kept; a full map is emptied and refilled
 /// (the working set of a GRC deployment is far smaller).
 const MAX_ENTRIES: usize = 4096;
 
@@ -39,15 +36,7 @@ pub struct ReadCache {
     invalidated: AtomicBool,
     /// One request refreshes the mark at a time; the others wait for its answer.
     refresh: tokio::sync::Mutex<()>,
-    tokens: Mutex<HashMap<String, CachedToken>>,
     pages: Mutex<HashMap<String, (i64, Bytes)>>,
-}
-
-#[derive(Clone, Debug)]
-struct CachedToken {
-    mark: i64,
-    token: ApiToken,
-    user: User,
 }
 
 impl Default for ReadCache {
@@ -63,7 +52,6 @@ impl ReadCache {
             checked: Mutex::new(None),
             invalidated: AtomicBool::new(false),
             refresh: tokio::sync::Mutex::new(()),
-            tokens: Mutex::new(HashMap::new()),
             pages: Mutex::new(HashMap::new()),
         }
     }
@@ -99,49 +87,6 @@ impl ReadCache {
         let mark = store.change_mark().await?;
         *self.checked.lock().unwrap_or_else(|p| p.into_inner()) = Some((mark, Instant::now()));
         Ok(mark)
-    }
-
-    /// The usable token with this hash at `at`, with its user: from the cache while nothing changed,
-    /// else from the store.
-    pub async fn api_token<S: Store>(
-        &self,
-        store: &S,
-        token_hash: &str,
-        at: OffsetDateTime,
-    ) -> Result<Option<(ApiToken, User)>, StoreError> {
-        if !self.enabled() {
-            return store.api_token(token_hash, at).await;
-        }
-        let mark = self.mark(store).await?;
-        let cached = self
-            .tokens
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(token_hash)
-            .filter(|c| c.mark == mark)
-            .cloned();
-        if let Some(c) = cached {
-            if c.token.expires_at.is_none_or(|e| e > at) {
-                return Ok(Some((c.token, c.user)));
-            }
-            return Ok(None);
-        }
-        let found = store.api_token(token_hash, at).await?;
-        if let Some((token, user)) = &found {
-            let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            if tokens.len() >= MAX_ENTRIES {
-                tokens.clear();
-            }
-            tokens.insert(
-                token_hash.to_owned(),
-                CachedToken {
-                    mark,
-                    token: token.clone(),
-                    user: user.clone(),
-                },
-            );
-        }
-        Ok(found)
     }
 
     /// The response body for `key`, computed by `render` when the cache has none for the current mark.

@@ -41,8 +41,8 @@ pub struct ServeArgs {
     /// How long a login session lasts, in hours.
     #[arg(long, env = "ASSURE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=720))]
     pub session_hours: i64,
-    /// How stale, in milliseconds, a cached API-token check or catalogue page may be when another node or
-    /// the CLI changes it (changes made through this server are seen at once); 0 turns the caches off.
+    /// How stale, in milliseconds, a cached catalogue page may be when another node or the CLI changes the
+    /// catalogue (changes made through this server are seen at once); 0 turns the cache off.
     #[arg(long, env = "ASSURE_READ_CACHE_MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub read_cache_ms: u64,
     /// A token that reads /metrics from anywhere (as Authorization: Bearer); loopback needs none.

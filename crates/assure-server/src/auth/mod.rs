@@ -59,8 +59,8 @@ pub struct AuthSettings {
     /// Seals TOTP secrets before they are stored and opens them to check a code. `assure serve` derives
     /// its key from the master key; the default is a random key that lasts as long as the process.
     pub totp_vault: assure_auth::TotpVault,
-    /// How stale a cached token check or catalogue page may be when another node (or the CLI) changes
-    /// it; zero turns the read caches off (see `read_cache`).
+    /// How stale a cached catalogue page may be when another node (or the CLI) changes the catalogue;
+    /// zero turns the read cache off (see `read_cache`). Credentials are never cached.
     pub read_cache_bound: std::time::Duration,
 }
 
@@ -521,7 +521,7 @@ async fn identify<S: Store>(
         && let Some(token) = auth.strip_prefix("Bearer ")
     {
         let hash = assure_auth::secret_hash(token.trim());
-        return match state.read_cache.api_token(&state.store, &hash, at).await {
+        return match state.store.api_token(&hash, at).await {
             Ok(Some((token, user))) => Ok(Some(Caller {
                 user,
                 credential: Credential::Token { id: token.id },
