@@ -38,10 +38,29 @@ pub enum Action {
     ApproveBaseline,
     /// Acknowledge a baseline notice addressed to one's own tenant.
     AcknowledgeNotice,
+    /// Read engagements, their questionnaires and test results (scoped: customers their own, assessors
+    /// those they are assigned to).
+    ReadEngagement,
+    /// Move a tenant's enrolment through intake, NDA and activation: provider admins and security leads.
+    ManageEnrolment,
+    /// Create, scope and assign engagements and move them on: provider admins and security leads.
+    ManageEngagement,
+    /// Answer a questionnaire and attach evidence to answers: the customer's compliance officer (the tier
+    /// rules in `engagement::may` are the second gate).
+    AnswerQuestionnaire,
+    /// Record test results: assessors, and provider security leads for managed assurance (the tier decides
+    /// which, `engagement::may`).
+    RecordTestResult,
+    /// Sign an engagement: whoever the tier names (`engagement::may`) among these roles.
+    SignEngagement,
+    /// Read the trust center (provider evidence packages): every role.
+    ReadTrustCenter,
+    /// Publish trust-center documents and decide access requests: provider admins and security leads.
+    ManageTrustCenter,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 20] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -54,6 +73,14 @@ impl Action {
         Self::ImportContent,
         Self::ApproveBaseline,
         Self::AcknowledgeNotice,
+        Self::ReadEngagement,
+        Self::ManageEnrolment,
+        Self::ManageEngagement,
+        Self::AnswerQuestionnaire,
+        Self::RecordTestResult,
+        Self::SignEngagement,
+        Self::ReadTrustCenter,
+        Self::ManageTrustCenter,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +97,14 @@ impl Action {
             Self::ImportContent => "import-content",
             Self::ApproveBaseline => "approve-baseline",
             Self::AcknowledgeNotice => "acknowledge-notice",
+            Self::ReadEngagement => "read-engagement",
+            Self::ManageEnrolment => "manage-enrolment",
+            Self::ManageEngagement => "manage-engagement",
+            Self::AnswerQuestionnaire => "answer-questionnaire",
+            Self::RecordTestResult => "record-test-result",
+            Self::SignEngagement => "sign-engagement",
+            Self::ReadTrustCenter => "read-trust-center",
+            Self::ManageTrustCenter => "manage-trust-center",
         }
     }
 }
@@ -82,7 +117,12 @@ pub fn permits(role: Role, action: Action) -> bool {
     match role {
         ProviderAdmin => !matches!(
             action,
-            AcknowledgeEscalation | ReadPrivacy | AcknowledgeNotice
+            AcknowledgeEscalation
+                | ReadPrivacy
+                | AcknowledgeNotice
+                | AnswerQuestionnaire
+                | RecordTestResult
+                | SignEngagement
         ),
         ProviderSecurityLead => matches!(
             action,
@@ -94,21 +134,57 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ExportAudit
                 | ImportContent
                 | ApproveBaseline
+                | ReadEngagement
+                | ManageEnrolment
+                | ManageEngagement
+                | RecordTestResult
+                | SignEngagement
+                | ReadTrustCenter
+                | ManageTrustCenter
         ),
         ProviderDpo => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadAudit | ExportAudit | ReadPrivacy
+            ReadCatalogue | ReadTenant | ReadAudit | ExportAudit | ReadPrivacy | ReadTrustCenter
         ),
         CustomerComplianceOfficer => matches!(
             action,
-            ReadCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit | AcknowledgeNotice
+            ReadCatalogue
+                | ReadTenant
+                | EditTenant
+                | ReadAudit
+                | ExportAudit
+                | AcknowledgeNotice
+                | ReadEngagement
+                | AnswerQuestionnaire
+                | SignEngagement
+                | ReadTrustCenter
         ),
-        CustomerViewer => matches!(action, ReadCatalogue | ReadTenant),
-        CustomerDpo => matches!(action, ReadCatalogue | ReadTenant | ReadPrivacy),
-        Assessor => matches!(action, ReadCatalogue | ReadTenant),
+        CustomerViewer => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadEngagement | ReadTrustCenter
+        ),
+        CustomerDpo => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadPrivacy | ReadTrustCenter
+        ),
+        Assessor => matches!(
+            action,
+            ReadCatalogue
+                | ReadTenant
+                | ReadEngagement
+                | RecordTestResult
+                | SignEngagement
+                | ReadTrustCenter
+        ),
         Oversight => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadAudit | ReadPrivacy | AcknowledgeEscalation
+            ReadCatalogue
+                | ReadTenant
+                | ReadAudit
+                | ReadPrivacy
+                | AcknowledgeEscalation
+                | ReadEngagement
+                | ReadTrustCenter
         ),
     }
 }
@@ -119,14 +195,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- -- IC AB --
-provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB --
-provider-dpo                RC -- RT -- -- RA XA RP -- -- -- --
-customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN
-customer-viewer             RC -- RT -- -- -- -- -- -- -- -- --
-customer-dpo                RC -- RT -- -- -- -- RP -- -- -- --
-assessor                    RC -- RT -- -- -- -- -- -- -- -- --
-oversight                   RC -- RT -- -- RA -- RP AE -- -- --";
+provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RE ME MG -- -- -- RT MT
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RE ME MG -- TR SG RT MT
+provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- -- -- -- RT --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RE -- -- AQ -- SG RT --
+customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- -- -- RT --
+customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- -- -- -- RT --
+assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- TR SG RT --
+oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RE -- -- -- -- -- RT --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {
