@@ -25,6 +25,7 @@ pub mod service;
 pub mod soa;
 pub mod tenant;
 pub mod testing;
+pub mod trust;
 pub mod user;
 
 pub use id::*;
