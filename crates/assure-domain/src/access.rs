@@ -38,10 +38,20 @@ pub enum Action {
     ApproveBaseline,
     /// Acknowledge a baseline notice addressed to one's own tenant.
     AcknowledgeNotice,
+    // Findings and remediation (issue 9).
+    /// Read findings (scoped; provider-owned findings on inherited controls show redacted to customers).
+    ReadFinding,
+    /// Raise findings by hand or from assessor results, triage them and move their remediation on.
+    ManageFinding,
+    /// Accept a finding's risk until an expiry (the domain narrows who for which severity:
+    /// `remediation::may_accept_risk`).
+    AcceptRisk,
+    /// Report the results of automated checks as findings (an API the checks call with a token).
+    ReportCheckFinding,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 16] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -54,6 +64,10 @@ impl Action {
         Self::ImportContent,
         Self::ApproveBaseline,
         Self::AcknowledgeNotice,
+        Self::ReadFinding,
+        Self::ManageFinding,
+        Self::AcceptRisk,
+        Self::ReportCheckFinding,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +84,10 @@ impl Action {
             Self::ImportContent => "import-content",
             Self::ApproveBaseline => "approve-baseline",
             Self::AcknowledgeNotice => "acknowledge-notice",
+            Self::ReadFinding => "read-finding",
+            Self::ManageFinding => "manage-finding",
+            Self::AcceptRisk => "accept-risk",
+            Self::ReportCheckFinding => "report-check-finding",
         }
     }
 }
@@ -94,6 +112,10 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ExportAudit
                 | ImportContent
                 | ApproveBaseline
+                | ReadFinding
+                | ManageFinding
+                | AcceptRisk
+                | ReportCheckFinding
         ),
         ProviderDpo => matches!(
             action,
@@ -101,14 +123,30 @@ pub fn permits(role: Role, action: Action) -> bool {
         ),
         CustomerComplianceOfficer => matches!(
             action,
-            ReadCatalogue | ReadTenant | EditTenant | ReadAudit | ExportAudit | AcknowledgeNotice
+            ReadCatalogue
+                | ReadTenant
+                | EditTenant
+                | ReadAudit
+                | ExportAudit
+                | AcknowledgeNotice
+                | ReadFinding
+                | ManageFinding
+                | AcceptRisk
         ),
-        CustomerViewer => matches!(action, ReadCatalogue | ReadTenant),
+        CustomerViewer => matches!(action, ReadCatalogue | ReadTenant | ReadFinding),
         CustomerDpo => matches!(action, ReadCatalogue | ReadTenant | ReadPrivacy),
-        Assessor => matches!(action, ReadCatalogue | ReadTenant),
+        Assessor => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadFinding | ManageFinding
+        ),
         Oversight => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadAudit | ReadPrivacy | AcknowledgeEscalation
+            ReadCatalogue
+                | ReadTenant
+                | ReadAudit
+                | ReadPrivacy
+                | AcknowledgeEscalation
+                | ReadFinding
         ),
     }
 }
@@ -119,14 +157,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- -- IC AB --
-provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB --
-provider-dpo                RC -- RT -- -- RA XA RP -- -- -- --
-customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN
-customer-viewer             RC -- RT -- -- -- -- -- -- -- -- --
-customer-dpo                RC -- RT -- -- -- -- RP -- -- -- --
-assessor                    RC -- RT -- -- -- -- -- -- -- -- --
-oversight                   RC -- RT -- -- RA -- RP AE -- -- --";
+provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RF MF AR CF
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RF MF AR CF
+provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RF MF AR --
+customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RF -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- --
+assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RF MF -- --
+oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RF -- -- --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {
