@@ -363,7 +363,7 @@ mod tests {
             &RemediationPolicy::PROVIDER_DEFAULT,
             false,
         )
-        .unwrap();
+        .expect("test value");
         assert_eq!(f.severity, Severity::Critical);
         assert_eq!(f.due_at, Some(AT + Duration::days(7)));
         assert_eq!(f.state, RemediationState::Open);
@@ -375,7 +375,7 @@ mod tests {
             &RemediationPolicy::PROVIDER_DEFAULT,
             true,
         )
-        .unwrap();
+        .expect("test value");
         assert_eq!(f.severity, Severity::Low);
         assert_eq!(
             f.due_at,
@@ -407,7 +407,7 @@ mod tests {
             &RemediationPolicy::PROVIDER_DEFAULT,
             false,
         )
-        .unwrap();
+        .expect("test value");
         let later = AT + Duration::days(3);
         let again = f.redetected(later);
         assert_eq!(again.last_seen_at, later);
@@ -455,14 +455,14 @@ mod tests {
             &RemediationPolicy::PROVIDER_DEFAULT,
             false,
         )
-        .unwrap();
+        .expect("test value");
         let own = Finding::raise(
             FindingId::new("T-1"),
             &detection(),
             &RemediationPolicy::PROVIDER_DEFAULT,
             false,
         )
-        .unwrap();
+        .expect("test value");
         let mut closed = provider.clone();
         closed.id = FindingId::new("P-2");
         closed.state = RemediationState::Closed;
@@ -473,7 +473,7 @@ mod tests {
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].id, FindingId::new("P-1"));
         assert!(seen[0].overdue);
-        let json = serde_json::to_string(&seen[0]).unwrap();
+        let json = serde_json::to_string(&seen[0]).expect("test value");
         assert!(!json.contains("hv-17"), "{json}");
         assert!(!json.contains("arn:aws"), "{json}");
         assert!(inherited_exceptions(&all, &BTreeSet::new(), now).is_empty());

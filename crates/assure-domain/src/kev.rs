@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn reads_cisas_file_and_looks_cves_up_case_insensitively() {
-        let kev = KevCatalogue::parse(SAMPLE).unwrap();
+        let kev = KevCatalogue::parse(SAMPLE).expect("test value");
         assert_eq!(kev.len(), 2);
         assert_eq!(kev.catalog_version, "2026.01.15");
         assert!(kev.lists("CVE-2021-44228"));

@@ -339,6 +339,7 @@ impl Validation {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskAcceptance {
     pub approver: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub approver_role: Role,
     pub justification: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -647,7 +648,7 @@ mod tests {
         match kind {
             StepKind::Triage => Step::Triage {
                 owner: "ops".into(),
-                ticket: Ticket::parse("SEC-12").unwrap(),
+                ticket: Ticket::parse("SEC-12").expect("test value"),
             },
             StepKind::RecordRootCause => Step::RecordRootCause {
                 root_cause: "MFA not enforced for break-glass users".into(),
@@ -750,7 +751,7 @@ mod tests {
             StepKind::ValidateRegression,
             StepKind::Close,
         ] {
-            let o = apply(state, &record, &sample(kind), ctx()).unwrap();
+            let o = apply(state, &record, &sample(kind), ctx()).expect("test value");
             state = o.state;
             record = o.remediation;
         }
@@ -765,11 +766,12 @@ mod tests {
         for state in RemediationState::ALL {
             if state == RemediationState::RegressionValidation {
                 // Even there, a record without a passing validation (tampered) cannot close.
-                let err = apply(state, &Remediation::default(), &Step::Close, ctx()).unwrap_err();
+                let err = apply(state, &Remediation::default(), &Step::Close, ctx())
+                    .expect_err("refused");
                 assert_eq!(err, RemediationError::ClosingWithoutValidation(state));
                 continue;
             }
-            let err = apply(state, &record_in(state), &Step::Close, ctx()).unwrap_err();
+            let err = apply(state, &record_in(state), &Step::Close, ctx()).expect_err("refused");
             assert_eq!(err, RemediationError::ClosingWithoutValidation(state));
         }
         // A failing re-check does not reach regression-validation: the plan starts again.
@@ -786,9 +788,9 @@ mod tests {
             &failed,
             ctx(),
         )
-        .unwrap();
+        .expect("test value");
         assert_eq!(o.state, RemediationState::ActionPlanned);
-        let err = apply(o.state, &o.remediation, &Step::Close, ctx()).unwrap_err();
+        let err = apply(o.state, &o.remediation, &Step::Close, ctx()).expect_err("refused");
         assert!(matches!(
             err,
             RemediationError::ClosingWithoutValidation(RemediationState::ActionPlanned)
@@ -811,7 +813,7 @@ mod tests {
             apply(s, &r, &retest(vec![]), ctx()),
             Err(RemediationError::RetestWithoutEvidence)
         );
-        let o = apply(s, &r, &retest(vec!["ev-1".into()]), ctx()).unwrap();
+        let o = apply(s, &r, &retest(vec!["ev-1".into()]), ctx()).expect("test value");
         assert_eq!(o.state, RemediationState::RegressionValidation);
     }
 
@@ -820,7 +822,7 @@ mod tests {
         let r = Remediation::default();
         let triage = Step::Triage {
             owner: " ".into(),
-            ticket: Ticket::parse("SEC-1").unwrap(),
+            ticket: Ticket::parse("SEC-1").expect("test value"),
         };
         assert_eq!(
             apply(RemediationState::Open, &r, &triage, ctx()),
@@ -846,7 +848,8 @@ mod tests {
         let r = Remediation::default();
         let step = |a: RiskAcceptance| Step::AcceptRisk { acceptance: a };
         // A viewer has no such authority; a compliance officer not for critical or provider-owned ones.
-        let err = apply(s, &r, &step(acceptance(Role::CustomerViewer)), ctx()).unwrap_err();
+        let err =
+            apply(s, &r, &step(acceptance(Role::CustomerViewer)), ctx()).expect_err("refused");
         assert!(matches!(err, RemediationError::NoAuthority(..)));
         assert!(err.to_string().contains("customer-viewer"));
         let officer = acceptance(Role::CustomerComplianceOfficer);
@@ -896,14 +899,14 @@ mod tests {
             },
             ctx(),
         )
-        .unwrap();
-        let err = apply(o.state, &o.remediation, &Step::Reopen, ctx()).unwrap_err();
+        .expect("test value");
+        let err = apply(o.state, &o.remediation, &Step::Reopen, ctx()).expect_err("refused");
         assert!(matches!(err, RemediationError::NotExpired(_)));
         let later = StepContext {
             now: NOW + Duration::days(91),
             ..ctx()
         };
-        let reopened = apply(o.state, &o.remediation, &Step::Reopen, later).unwrap();
+        let reopened = apply(o.state, &o.remediation, &Step::Reopen, later).expect("test value");
         assert_eq!(reopened.state, RemediationState::Open);
         assert_eq!(reopened.remediation.risk_acceptance, None);
     }
@@ -911,12 +914,12 @@ mod tests {
     #[test]
     fn tickets_are_jira_keys_or_github_issue_urls() {
         assert_eq!(
-            Ticket::parse("SEC-42").unwrap(),
+            Ticket::parse("SEC-42").expect("test value"),
             Ticket::Jira {
                 key: "SEC-42".into()
             }
         );
-        let gh = Ticket::parse("https://github.com/acme/infra/issues/17").unwrap();
+        let gh = Ticket::parse("https://github.com/acme/infra/issues/17").expect("test value");
         assert_eq!(gh.reference(), "https://github.com/acme/infra/issues/17");
         for bad in [
             "",

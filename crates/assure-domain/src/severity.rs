@@ -111,12 +111,15 @@ mod tests {
 
     #[test]
     fn cvss_31_vectors_rate_by_base_score() {
-        let critical = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap();
+        let critical = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+            .expect("test value");
         assert_eq!(critical.severity, Severity::Critical);
         assert!((critical.score - 9.8).abs() < 1e-9);
-        let medium = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N").unwrap();
+        let medium = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N")
+            .expect("test value");
         assert_eq!(medium.severity, Severity::Medium);
-        let none = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N").unwrap();
+        let none = Severity::from_cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N")
+            .expect("test value");
         assert_eq!(none.severity, Severity::Informational);
     }
 
@@ -124,19 +127,19 @@ mod tests {
     fn cvss_40_vectors_rate_by_base_score() {
         let r =
             Severity::from_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
-                .unwrap();
+                .expect("test value");
         assert_eq!(r.severity, Severity::Critical);
         assert!((r.score - 9.3).abs() < 1e-9);
         let low =
             Severity::from_cvss("CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N")
-                .unwrap();
+                .expect("test value");
         assert_eq!(low.severity, Severity::Low);
     }
 
     #[test]
     fn malformed_vectors_are_refused_naming_the_vector() {
         for bad in ["", "CVSS:3.1/AV:X", "AV:N/AC:L", "CVSS:9.9/AV:N"] {
-            let err = Severity::from_cvss(bad).unwrap_err();
+            let err = Severity::from_cvss(bad).expect_err("refused");
             assert_eq!(err.vector, bad);
         }
     }

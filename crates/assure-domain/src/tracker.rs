@@ -155,11 +155,11 @@ mod tests {
 
     #[test]
     fn a_closed_github_issue_implements_the_fix_and_never_closes() {
-        let e = github_event(GITHUB_CLOSED.as_bytes()).unwrap();
+        let e = github_event(GITHUB_CLOSED.as_bytes()).expect("test value");
         assert_eq!(e.change, TicketChange::Closed);
         assert_eq!(
             e.ticket,
-            Ticket::parse("https://github.com/acme/infra/issues/17").unwrap()
+            Ticket::parse("https://github.com/acme/infra/issues/17").expect("test value")
         );
         for state in RemediationState::ALL {
             let step = step_for(&e, state);
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn a_done_jira_issue_implements_the_fix() {
-        let e = jira_event(JIRA_DONE.as_bytes()).unwrap();
+        let e = jira_event(JIRA_DONE.as_bytes()).expect("test value");
         assert_eq!(
             e.ticket,
             Ticket::Jira {
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(e.change, TicketChange::Closed);
         assert!(step_for(&e, RemediationState::ActionPlanned).is_some());
         let reopened = JIRA_DONE.replace(r#""key": "done""#, r#""key": "indeterminate""#);
-        let e = jira_event(reopened.as_bytes()).unwrap();
+        let e = jira_event(reopened.as_bytes()).expect("test value");
         assert_eq!(e.change, TicketChange::Reopened);
         assert_eq!(step_for(&e, RemediationState::ActionPlanned), None);
     }
@@ -192,7 +192,9 @@ mod tests {
     fn other_events_and_unreadable_payloads() {
         let labelled = GITHUB_CLOSED.replace(r#""action": "closed""#, r#""action": "labeled""#);
         assert_eq!(
-            github_event(labelled.as_bytes()).unwrap().change,
+            github_event(labelled.as_bytes())
+                .expect("test value")
+                .change,
             TicketChange::Other
         );
         assert!(matches!(
