@@ -38,6 +38,25 @@ pub enum Action {
     ApproveBaseline,
     /// Acknowledge a baseline notice addressed to one's own tenant.
     AcknowledgeNotice,
+    /// Read engagements, their questionnaires and test results (scoped: customers their own, assessors
+    /// those they are assigned to).
+    ReadEngagement,
+    /// Move a tenant's enrolment through intake, NDA and activation: provider admins and security leads.
+    ManageEnrolment,
+    /// Create, scope and assign engagements and move them on: provider admins and security leads.
+    ManageEngagement,
+    /// Answer a questionnaire and attach evidence to answers: the customer's compliance officer (the tier
+    /// rules in `engagement::may` are the second gate).
+    AnswerQuestionnaire,
+    /// Record test results: assessors, and provider security leads for managed assurance (the tier decides
+    /// which, `engagement::may`).
+    RecordTestResult,
+    /// Sign an engagement: whoever the tier names (`engagement::may`) among these roles.
+    SignEngagement,
+    /// Read the trust center (provider evidence packages): every role.
+    ReadTrustCenter,
+    /// Publish trust-center documents and decide access requests: provider admins and security leads.
+    ManageTrustCenter,
     // Findings and remediation (issue 9).
     /// Read findings (scoped; provider-owned findings on inherited controls show redacted to customers).
     ReadFinding,
@@ -51,7 +70,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 24] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -64,6 +83,14 @@ impl Action {
         Self::ImportContent,
         Self::ApproveBaseline,
         Self::AcknowledgeNotice,
+        Self::ReadEngagement,
+        Self::ManageEnrolment,
+        Self::ManageEngagement,
+        Self::AnswerQuestionnaire,
+        Self::RecordTestResult,
+        Self::SignEngagement,
+        Self::ReadTrustCenter,
+        Self::ManageTrustCenter,
         Self::ReadFinding,
         Self::ManageFinding,
         Self::AcceptRisk,
@@ -84,6 +111,14 @@ impl Action {
             Self::ImportContent => "import-content",
             Self::ApproveBaseline => "approve-baseline",
             Self::AcknowledgeNotice => "acknowledge-notice",
+            Self::ReadEngagement => "read-engagement",
+            Self::ManageEnrolment => "manage-enrolment",
+            Self::ManageEngagement => "manage-engagement",
+            Self::AnswerQuestionnaire => "answer-questionnaire",
+            Self::RecordTestResult => "record-test-result",
+            Self::SignEngagement => "sign-engagement",
+            Self::ReadTrustCenter => "read-trust-center",
+            Self::ManageTrustCenter => "manage-trust-center",
             Self::ReadFinding => "read-finding",
             Self::ManageFinding => "manage-finding",
             Self::AcceptRisk => "accept-risk",
@@ -100,7 +135,12 @@ pub fn permits(role: Role, action: Action) -> bool {
     match role {
         ProviderAdmin => !matches!(
             action,
-            AcknowledgeEscalation | ReadPrivacy | AcknowledgeNotice
+            AcknowledgeEscalation
+                | ReadPrivacy
+                | AcknowledgeNotice
+                | AnswerQuestionnaire
+                | RecordTestResult
+                | SignEngagement
         ),
         ProviderSecurityLead => matches!(
             action,
@@ -112,6 +152,13 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ExportAudit
                 | ImportContent
                 | ApproveBaseline
+                | ReadEngagement
+                | ManageEnrolment
+                | ManageEngagement
+                | RecordTestResult
+                | SignEngagement
+                | ReadTrustCenter
+                | ManageTrustCenter
                 | ReadFinding
                 | ManageFinding
                 | AcceptRisk
@@ -119,7 +166,7 @@ pub fn permits(role: Role, action: Action) -> bool {
         ),
         ProviderDpo => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadAudit | ExportAudit | ReadPrivacy
+            ReadCatalogue | ReadTenant | ReadAudit | ExportAudit | ReadPrivacy | ReadTrustCenter
         ),
         CustomerComplianceOfficer => matches!(
             action,
@@ -129,15 +176,32 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ReadAudit
                 | ExportAudit
                 | AcknowledgeNotice
+                | ReadEngagement
+                | AnswerQuestionnaire
+                | SignEngagement
+                | ReadTrustCenter
                 | ReadFinding
                 | ManageFinding
                 | AcceptRisk
         ),
-        CustomerViewer => matches!(action, ReadCatalogue | ReadTenant | ReadFinding),
-        CustomerDpo => matches!(action, ReadCatalogue | ReadTenant | ReadPrivacy),
+        CustomerViewer => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadEngagement | ReadTrustCenter | ReadFinding
+        ),
+        CustomerDpo => matches!(
+            action,
+            ReadCatalogue | ReadTenant | ReadPrivacy | ReadTrustCenter
+        ),
         Assessor => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadFinding | ManageFinding
+            ReadCatalogue
+                | ReadTenant
+                | ReadEngagement
+                | RecordTestResult
+                | SignEngagement
+                | ReadTrustCenter
+                | ReadFinding
+                | ManageFinding
         ),
         Oversight => matches!(
             action,
@@ -146,6 +210,8 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | ReadAudit
                 | ReadPrivacy
                 | AcknowledgeEscalation
+                | ReadEngagement
+                | ReadTrustCenter
                 | ReadFinding
         ),
     }
@@ -157,14 +223,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RF MF AR CF
-provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RF MF AR CF
-provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- --
-customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RF MF AR --
-customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RF -- -- --
-customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- --
-assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RF MF -- --
-oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RF -- -- --";
+provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RE ME MG -- -- -- RT MT RF MF AR CF
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RE ME MG -- TR SG RT MT RF MF AR CF
+provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- -- -- -- RT -- -- -- -- --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RE -- -- AQ -- SG RT -- RF MF AR --
+customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- -- -- RT -- RF -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- -- -- -- RT -- -- -- -- --
+assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- TR SG RT -- RF MF -- --
+oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RE -- -- -- -- -- RT -- RF -- -- --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {

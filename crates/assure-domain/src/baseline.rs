@@ -927,6 +927,31 @@ impl EngagementScopes for NoEngagements {
     }
 }
 
+/// The controls whose own definition, defaults, mappings, service entries or option rules differ from
+/// `from` to `to`: what an engagement in progress must retest (roll-forward) or be told about (impact).
+pub fn changed_controls(from: &Baseline, to: &Baseline) -> BTreeSet<ControlId> {
+    let mut touched = BTreeSet::new();
+    for d in diff(from, to) {
+        match d.object {
+            ObjectKind::Control | ObjectKind::Defaults => {
+                touched.insert(ControlId::from(d.id.as_str()));
+            }
+            ObjectKind::Mapping => {
+                if let Some((control, _)) = d.id.split_once('>') {
+                    touched.insert(ControlId::from(control));
+                }
+            }
+            ObjectKind::Entry | ObjectKind::OptionRule => {
+                if let Some(control) = d.id.rsplit('/').next() {
+                    touched.insert(ControlId::from(control));
+                }
+            }
+            ObjectKind::Baseline | ObjectKind::Domain | ObjectKind::Service => {}
+        }
+    }
+    touched
+}
+
 /// What publishing `next` over the programme's baseline would change.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -960,24 +985,7 @@ pub fn impact(
             });
         }
     }
-    for d in diff(current, next) {
-        match d.object {
-            ObjectKind::Control | ObjectKind::Defaults => {
-                touched.insert(ControlId::from(d.id.as_str()));
-            }
-            ObjectKind::Mapping => {
-                if let Some((control, _)) = d.id.split_once('>') {
-                    touched.insert(ControlId::from(control));
-                }
-            }
-            ObjectKind::Entry | ObjectKind::OptionRule => {
-                if let Some(control) = d.id.rsplit('/').next() {
-                    touched.insert(ControlId::from(control));
-                }
-            }
-            ObjectKind::Baseline | ObjectKind::Domain | ObjectKind::Service => {}
-        }
-    }
+    touched.extend(changed_controls(current, next));
     Ok(Impact {
         tenants,
         frameworks: coverage_moves(&before, &after),

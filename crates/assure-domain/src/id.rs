@@ -92,6 +92,10 @@ string_id!(
     /// A published version of the baseline, e.g. `2026.1`.
     BaselineVersionId
 );
+string_id!(
+    /// An engagement: one assessment of one tenant for one period, e.g. `northbank-2026`.
+    EngagementId
+);
 
 /// Whether `value` is a lowercase slug (`a-z`, `0-9`, `-`, `.`), the form of service, tenant and framework IDs.
 pub fn is_slug(value: &str) -> bool {

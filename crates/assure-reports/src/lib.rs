@@ -7,6 +7,7 @@
 //! buffers; callers decide where they go.
 
 pub mod oscal_export;
+pub mod questionnaire;
 pub mod tables;
 pub mod xlsx;
 
