@@ -287,7 +287,9 @@ pub enum AccessError {
         decision: &'static str,
         allowed: Vec<&'static str>,
     },
-    #[error("role {0} may not decide trust-center requests (provider admins and security leads do)")]
+    #[error(
+        "role {0} may not decide trust-center requests (provider admins and security leads do)"
+    )]
     NotADecider(&'static str),
     #[error("expires: {expires} is before the decision day {today}")]
     ExpiryInPast { expires: Date, today: Date },
@@ -641,7 +643,13 @@ mod tests {
     fn only_a_requested_request_is_decided_and_only_by_deciders() {
         let r = request(AccessState::Requested, None);
         assert_eq!(
-            decide(&r, AccessDecision::Approve, Role::ProviderSecurityLead, None, TODAY),
+            decide(
+                &r,
+                AccessDecision::Approve,
+                Role::ProviderSecurityLead,
+                None,
+                TODAY
+            ),
             Ok(AccessState::Approved)
         );
         assert_eq!(
@@ -657,8 +665,14 @@ mod tests {
             }
         }
         let done = request(AccessState::Denied, None);
-        let err = decide(&done, AccessDecision::Approve, Role::ProviderAdmin, None, TODAY)
-            .unwrap_err();
+        let err = decide(
+            &done,
+            AccessDecision::Approve,
+            Role::ProviderAdmin,
+            None,
+            TODAY,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "a request in state denied cannot be approved; allowed: none (final state)"

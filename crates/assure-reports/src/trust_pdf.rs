@@ -45,9 +45,9 @@ pub fn watermark_pdf(pdf: &[u8], line: &str) -> Result<Vec<u8>, PdfError> {
             detail,
         };
         add_font(&mut doc, page_id, font_id).map_err(|e| fail(e.to_string()))?;
-        let (width, height) = media_box(&doc, page_id);
+        let height = media_box_height(&doc, page_id);
         let stamp = Content {
-            operations: stamp_operations(&text, width, height),
+            operations: stamp_operations(&text, height),
         }
         .encode()
         .map_err(|e| fail(e.to_string()))?;
@@ -80,13 +80,12 @@ pub fn watermark_pdf(pdf: &[u8], line: &str) -> Result<Vec<u8>, PdfError> {
 
 /// `Q` closes the document's own drawing state (saved by the `q` put first), then the line is drawn at the
 /// bottom and the top of the page in 8-point Helvetica.
-fn stamp_operations(text: &[u8], width: f32, height: f32) -> Vec<Operation> {
+fn stamp_operations(text: &[u8], height: f32) -> Vec<Operation> {
     let mut ops = vec![
         Operation::new("Q", vec![]),
         Operation::new("q", vec![]),
         Operation::new("rg", vec![0.6.into(), 0.0.into(), 0.0.into()]),
     ];
-    let _ = width;
     for y in [18.0, height - 24.0] {
         ops.extend([
             Operation::new("BT", vec![]),
@@ -128,14 +127,14 @@ fn add_font(doc: &mut Document, page_id: ObjectId, font_id: ObjectId) -> lopdf::
     Ok(())
 }
 
-/// The page's size from its (possibly inherited) media box; A4 when it has none.
-fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32) {
+/// The page's height from its (possibly inherited) media box; A4's when it has none.
+fn media_box_height(doc: &Document, page_id: ObjectId) -> f32 {
     let mut node = doc.get_dictionary(page_id).ok();
     while let Some(dict) = node {
         if let Ok(Object::Array(rect)) = dict.get(b"MediaBox") {
             let n: Vec<f32> = rect.iter().filter_map(|o| o.as_float().ok()).collect();
-            if let [x0, y0, x1, y1] = n[..] {
-                return ((x1 - x0).abs(), (y1 - y0).abs());
+            if let [_, y0, _, y1] = n[..] {
+                return (y1 - y0).abs();
             }
         }
         node = dict
@@ -144,7 +143,7 @@ fn media_box(doc: &Document, page_id: ObjectId) -> (f32, f32) {
             .and_then(|id| doc.get_dictionary(id))
             .ok();
     }
-    (595.0, 842.0)
+    842.0
 }
 
 /// Text as WinAnsi bytes: ASCII kept, anything else as `?` (e-mail addresses and instants are ASCII).
@@ -256,7 +255,10 @@ mod tests {
         assert_eq!(after.len(), 3);
         for (page, text) in after.iter().enumerate() {
             assert!(text.contains("co@northbank.example"), "page {page}: {text}");
-            assert!(text.contains("2026-03-01T10:15:00.000Z"), "page {page}: {text}");
+            assert!(
+                text.contains("2026-03-01T10:15:00.000Z"),
+                "page {page}: {text}"
+            );
         }
         // The document's own text is still there.
         assert!(after[0].contains("Penetration-test summary 2026"));

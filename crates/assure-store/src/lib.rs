@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 
 pub mod audit;
 pub mod baseline;
+pub mod findings;
 mod objects;
 pub mod postgres;
 pub mod snapshot;
@@ -41,6 +42,7 @@ pub mod story;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+pub use findings::{FindingStore, SchedulerStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -154,6 +156,12 @@ pub enum StoreError {
     /// A version's trigger names a malformed threat reference.
     #[error(transparent)]
     Trigger(#[from] assure_domain::baseline::TriggerError),
+    /// A detection is malformed (no severity, a bad CVSS vector or CVE ID, an empty field).
+    #[error(transparent)]
+    Finding(#[from] assure_domain::finding::FindingError),
+    /// A finding may not take the step asked (the remediation state machine names the allowed ones).
+    #[error(transparent)]
+    Remediation(#[from] assure_domain::remediation::RemediationError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -377,7 +385,7 @@ pub enum Backend {
 
 /// One method per use case. Implemented by [`SqliteStore`] and [`PgStore`]; the conformance story in
 /// [`story`] exercises every method on both.
-pub trait Store: Clone + Send + Sync + 'static {
+pub trait Store: Clone + Send + Sync + 'static + FindingStore + SchedulerStore {
     fn backend(&self) -> Backend;
 
     /// Whether `assure init` (or a first `serve`) has set this database up, with or without content.

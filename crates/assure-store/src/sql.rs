@@ -36,6 +36,10 @@ use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
 
+// Findings and the scheduler, in their own file (a child module, so it shares this one's helpers).
+#[path = "findings_sql.rs"]
+mod findings_sql;
+
 type Pool = sqlx::Pool<Db>;
 type Tx = sqlx::Transaction<'static, Db>;
 type DbRow = <Db as sqlx::Database>::Row;
