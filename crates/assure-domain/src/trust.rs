@@ -565,7 +565,7 @@ mod tests {
     #[test]
     fn each_request_state_short_of_a_live_approval_is_named() {
         let e = enrolment(EnrolmentState::Active, Some(date!(2026 - 01 - 01)));
-        let first = |r: Option<&AccessRequest>| check(r, true, Some(&e)).unwrap_err();
+        let first = |r: Option<&AccessRequest>| check(r, true, Some(&e)).expect_err("refused");
         assert_eq!(first(None), vec![Refusal::NotRequested]);
         let r = request(AccessState::Requested, None);
         assert_eq!(first(Some(&r)), vec![Refusal::AwaitingApproval]);
@@ -595,7 +595,7 @@ mod tests {
     #[test]
     fn every_nda_problem_is_named() {
         let r = request(AccessState::Approved, None);
-        let nda = |e: Option<&Enrolment>| check(Some(&r), true, e).unwrap_err();
+        let nda = |e: Option<&Enrolment>| check(Some(&r), true, e).expect_err("refused");
         assert_eq!(
             nda(None),
             vec![Refusal::NoValidNda {
@@ -631,7 +631,7 @@ mod tests {
 
     #[test]
     fn all_reasons_are_given_at_once_in_order() {
-        let refusals = check(None, false, None).unwrap_err();
+        let refusals = check(None, false, None).expect_err("refused");
         let codes: Vec<&str> = refusals.iter().map(Refusal::code).collect();
         assert_eq!(
             codes,
@@ -672,7 +672,7 @@ mod tests {
             None,
             TODAY,
         )
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(
             err.to_string(),
             "a request in state denied cannot be approved; allowed: none (final state)"
