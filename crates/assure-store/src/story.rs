@@ -14,6 +14,7 @@ use crate::audit::{checkpoint, verify};
 use crate::{Actor, ControlQuery, ControlSort, MappingFilter, Store, StoreError, TenantScope};
 
 mod findings;
+mod trust;
 
 /// Failure of a story step, naming the step.
 #[derive(Debug, thiserror::Error)]
@@ -696,6 +697,7 @@ pub async fn run_story<S: Store>(
     import_story(&mut s, store, &actor, programme).await?;
     baseline_story(&mut s, store, &actor, &mine, &theirs).await?;
     findings::findings_story(&mut s, store, &actor, &mine, &theirs).await?;
+    trust::trust_story(&mut s, store, &actor, &mine, &theirs).await?;
 
     Ok(s.covered)
 }
@@ -2010,6 +2012,7 @@ pub fn store_methods() -> BTreeSet<String> {
         (include_str!("lib.rs"), "pub trait Store"),
         (include_str!("findings.rs"), "pub trait FindingStore"),
         (include_str!("findings.rs"), "pub trait SchedulerStore"),
+        (include_str!("trust.rs"), "pub trait TrustStore"),
     ]
     .into_iter()
     .flat_map(|(source, name)| trait_methods(source, name))
