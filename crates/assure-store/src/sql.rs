@@ -36,6 +36,10 @@ use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
 
+// The engagement methods, in a file of their own compiled with this one's types.
+#[path = "engagement_sql.rs"]
+mod engagement_sql;
+
 type Pool = sqlx::Pool<Db>;
 type Tx = sqlx::Transaction<'static, Db>;
 type DbRow = <Db as sqlx::Database>::Row;
