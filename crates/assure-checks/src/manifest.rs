@@ -10,29 +10,8 @@ use serde::Deserialize;
 use crate::cel::{Param, Ty, V};
 use crate::timefmt;
 
-/// How bad a failure of the check is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Informational,
-}
-
-impl Severity {
-    /// Lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Informational => "informational",
-        }
-    }
-}
+/// How bad a failure of the check is: the domain's one severity scale.
+pub use assure_domain::severity::Severity;
 
 /// Which resources a check applies to.
 #[derive(Debug, Clone, Deserialize)]

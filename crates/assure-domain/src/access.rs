@@ -57,10 +57,20 @@ pub enum Action {
     ReadTrustCenter,
     /// Publish trust-center documents and decide access requests: provider admins and security leads.
     ManageTrustCenter,
+    // Findings and remediation (issue 9).
+    /// Read findings (scoped; provider-owned findings on inherited controls show redacted to customers).
+    ReadFinding,
+    /// Raise findings by hand or from assessor results, triage them and move their remediation on.
+    ManageFinding,
+    /// Accept a finding's risk until an expiry (the domain narrows who for which severity:
+    /// `remediation::may_accept_risk`).
+    AcceptRisk,
+    /// Report the results of automated checks as findings (an API the checks call with a token).
+    ReportCheckFinding,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 24] = [
         Self::ReadCatalogue,
         Self::EditCatalogue,
         Self::ReadTenant,
@@ -81,6 +91,10 @@ impl Action {
         Self::SignEngagement,
         Self::ReadTrustCenter,
         Self::ManageTrustCenter,
+        Self::ReadFinding,
+        Self::ManageFinding,
+        Self::AcceptRisk,
+        Self::ReportCheckFinding,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +119,10 @@ impl Action {
             Self::SignEngagement => "sign-engagement",
             Self::ReadTrustCenter => "read-trust-center",
             Self::ManageTrustCenter => "manage-trust-center",
+            Self::ReadFinding => "read-finding",
+            Self::ManageFinding => "manage-finding",
+            Self::AcceptRisk => "accept-risk",
+            Self::ReportCheckFinding => "report-check-finding",
         }
     }
 }
@@ -141,6 +159,10 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | SignEngagement
                 | ReadTrustCenter
                 | ManageTrustCenter
+                | ReadFinding
+                | ManageFinding
+                | AcceptRisk
+                | ReportCheckFinding
         ),
         ProviderDpo => matches!(
             action,
@@ -158,10 +180,13 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | AnswerQuestionnaire
                 | SignEngagement
                 | ReadTrustCenter
+                | ReadFinding
+                | ManageFinding
+                | AcceptRisk
         ),
         CustomerViewer => matches!(
             action,
-            ReadCatalogue | ReadTenant | ReadEngagement | ReadTrustCenter
+            ReadCatalogue | ReadTenant | ReadEngagement | ReadTrustCenter | ReadFinding
         ),
         CustomerDpo => matches!(
             action,
@@ -175,6 +200,8 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | RecordTestResult
                 | SignEngagement
                 | ReadTrustCenter
+                | ReadFinding
+                | ManageFinding
         ),
         Oversight => matches!(
             action,
@@ -185,6 +212,7 @@ pub fn permits(role: Role, action: Action) -> bool {
                 | AcknowledgeEscalation
                 | ReadEngagement
                 | ReadTrustCenter
+                | ReadFinding
         ),
     }
 }
@@ -195,14 +223,14 @@ mod tests {
 
     /// The whole matrix written out: a change to `permits` must change this table too.
     const MATRIX: &str = "\
-provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RE ME MG -- -- -- RT MT
-provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RE ME MG -- TR SG RT MT
-provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- -- -- -- RT --
-customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RE -- -- AQ -- SG RT --
-customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- -- -- RT --
-customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- -- -- -- RT --
-assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- TR SG RT --
-oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RE -- -- -- -- -- RT --";
+provider-admin              RC EC RT ET MU RA XA -- -- IC AB -- RE ME MG -- -- -- RT MT RF MF AR CF
+provider-security-lead      RC EC RT ET -- RA XA -- -- IC AB -- RE ME MG -- TR SG RT MT RF MF AR CF
+provider-dpo                RC -- RT -- -- RA XA RP -- -- -- -- -- -- -- -- -- -- RT -- -- -- -- --
+customer-compliance-officer RC -- RT ET -- RA XA -- -- -- -- AN RE -- -- AQ -- SG RT -- RF MF AR --
+customer-viewer             RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- -- -- RT -- RF -- -- --
+customer-dpo                RC -- RT -- -- -- -- RP -- -- -- -- -- -- -- -- -- -- RT -- -- -- -- --
+assessor                    RC -- RT -- -- -- -- -- -- -- -- -- RE -- -- -- TR SG RT -- RF MF -- --
+oversight                   RC -- RT -- -- RA -- RP AE -- -- -- RE -- -- -- -- -- RT -- RF -- -- --";
 
     #[test]
     fn every_role_action_pair_matches_the_written_matrix() {

@@ -118,7 +118,44 @@ pub async fn current_digests<S: Store>(
         put(&mut out, &store.list_tests(scope, &e.id).await?);
     }
     put(&mut out, &engagements);
+    findings_digests(store, scope, &mut out).await?;
     Ok(out)
+}
+
+/// The audited objects of findings and the scheduler (`findings.rs`).
+async fn findings_digests<S: Store>(
+    store: &S,
+    scope: &TenantScope,
+    out: &mut BTreeMap<ObjectKey, (ChainId, String)>,
+) -> Result<()> {
+    use crate::findings::FindingQuery;
+    fn put_all<T: Audited>(out: &mut BTreeMap<ObjectKey, (ChainId, String)>, items: &[T]) {
+        for item in items {
+            let event = item.event("", "");
+            let chain = ChainId::for_tenant(event.tenant.as_ref());
+            out.insert(
+                (event.object_kind, event.object_id),
+                (chain, event.state_digest.unwrap_or_default()),
+            );
+        }
+    }
+    put_all(
+        out,
+        &store
+            .list_findings(scope, &FindingQuery::default())
+            .await?
+            .items,
+    );
+    put_all(out, &store.list_remediation_policies(scope).await?);
+    put_all(out, &store.list_escalations(scope, None).await?);
+    put_all(out, &store.list_review_tasks(scope).await?);
+    if *scope == TenantScope::AllTenants {
+        put_all(out, &store.list_channels().await?);
+        if let Some(kev) = store.kev_import().await? {
+            put_all(out, &[kev]);
+        }
+    }
+    Ok(())
 }
 
 /// Verifies every chain the scope admits and the state of every object they describe.

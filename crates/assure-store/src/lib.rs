@@ -34,6 +34,7 @@ use time::OffsetDateTime;
 pub mod audit;
 pub mod baseline;
 pub mod engagement;
+pub mod findings;
 mod objects;
 pub mod postgres;
 pub mod snapshot;
@@ -43,6 +44,7 @@ pub mod story;
 pub mod testing;
 
 pub use engagement::EngagementStore;
+pub use findings::{FindingStore, SchedulerStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -165,6 +167,12 @@ pub enum StoreError {
     /// A test result is not consistent with its engagement (sample, deviations, scope).
     #[error(transparent)]
     Test(#[from] assure_domain::testing::TestError),
+    /// A detection is malformed (no severity, a bad CVSS vector or CVE ID, an empty field).
+    #[error(transparent)]
+    Finding(#[from] assure_domain::finding::FindingError),
+    /// A finding may not take the step asked (the remediation state machine names the allowed ones).
+    #[error(transparent)]
+    Remediation(#[from] assure_domain::remediation::RemediationError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -388,7 +396,9 @@ pub enum Backend {
 
 /// One method per use case. Implemented by [`SqliteStore`] and [`PgStore`]; the conformance story in
 /// [`story`] exercises every method on both.
-pub trait Store: Clone + Send + Sync + 'static + EngagementStore {
+pub trait Store:
+    Clone + Send + Sync + 'static + EngagementStore + FindingStore + SchedulerStore
+{
     fn backend(&self) -> Backend;
 
     /// Whether `assure init` (or a first `serve`) has set this database up, with or without content.

@@ -13,6 +13,8 @@ use assure_domain::tenant::Contact;
 use crate::audit::{checkpoint, verify};
 use crate::{Actor, ControlQuery, ControlSort, MappingFilter, Store, StoreError, TenantScope};
 
+mod findings;
+
 /// Failure of a story step, naming the step.
 #[derive(Debug, thiserror::Error)]
 #[error("story step {step}: {message}")]
@@ -693,6 +695,7 @@ pub async fn run_story<S: Store>(
     auth_story(&mut s, store, &actor, &mine, &theirs).await?;
     import_story(&mut s, store, &actor, programme).await?;
     baseline_story(&mut s, store, &actor, &mine, &theirs).await?;
+    findings::findings_story(&mut s, store, &actor, &mine, &theirs).await?;
     engagement_story(&mut s, store, &actor, programme, &mine, &theirs).await?;
 
     let report = verify(store, &all, |c: &Checkpoint| {
@@ -2017,26 +2020,30 @@ fn hex_of(message: &[u8]) -> String {
 /// The methods of the [`Store`] trait, read from this crate's source, so a new method without a story step
 /// is noticed.
 pub fn store_methods() -> BTreeSet<String> {
-    // The trait and its supertraits in files of their own.
+    // `Store` and its supertraits, each in its own file.
     [
         (include_str!("lib.rs"), "pub trait Store"),
+        (include_str!("findings.rs"), "pub trait FindingStore"),
+        (include_str!("findings.rs"), "pub trait SchedulerStore"),
         (include_str!("engagement.rs"), "pub trait EngagementStore"),
     ]
     .into_iter()
-    .flat_map(|(source, header)| {
-        let Some(start) = source.find(header) else {
-            return Vec::new();
-        };
-        let body = &source[start..];
-        let end = body.find("\n}\n").unwrap_or(body.len());
-        body[..end]
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("fn "))
-            .filter_map(|rest| rest.split(['(', '<']).next())
-            .map(str::to_owned)
-            .collect()
-    })
+    .flat_map(|(source, name)| trait_methods(source, name))
     .collect()
+}
+
+fn trait_methods(source: &str, name: &str) -> BTreeSet<String> {
+    let Some(start) = source.find(name) else {
+        return BTreeSet::new();
+    };
+    let body = &source[start..];
+    let end = body.find("\n}\n").unwrap_or(body.len());
+    body[..end]
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fn "))
+        .filter_map(|rest| rest.split(['(', '<']).next())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The baseline lifecycle: a draft over the live baseline (recording the loaded content as version 1),
