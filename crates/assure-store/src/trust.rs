@@ -204,3 +204,58 @@ pub trait TrustStore: Send + Sync {
         tenant: Option<&TenantId>,
     ) -> impl Future<Output = Result<Vec<DownloadAttempt>>> + Send;
 }
+
+/// What [`attempt_download`] decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DownloadDecision {
+    /// The download may go ahead: serve this document's bytes, watermarked for the attempt's user and
+    /// instant.
+    Granted(Box<TrustDocument>, DownloadAttempt),
+    /// Refused, with every reason; the attempt is recorded all the same.
+    Refused(DownloadAttempt),
+}
+
+/// Decides a download and records the attempt, granted or refused, in the tenant's audit trail before
+/// any byte is served. Reads the tenant's latest request, the user's terms acceptance and the tenant's
+/// enrolment (for the NDA), then applies [`assure_domain::trust::may_download`]. `NotFound` for a tenant
+/// outside the scope or an unknown document (nothing is recorded then: there is no tenant trail to write).
+pub async fn attempt_download<S: crate::Store>(
+    store: &S,
+    scope: &TenantScope,
+    actor: &Actor,
+    tenant: &TenantId,
+    document: &TrustDocumentId,
+    user: &UserId,
+    at: OffsetDateTime,
+) -> Result<DownloadDecision> {
+    let standing = store
+        .trust_download_standing(scope, tenant, document, user)
+        .await?;
+    let enrolment = store.get_enrolment(scope, tenant).await?;
+    let context = assure_domain::trust::DownloadContext {
+        user,
+        request: standing.latest_request.as_ref(),
+        terms_accepted: standing.terms_accepted,
+        enrolment: enrolment.as_ref(),
+        today: at.date(),
+    };
+    let refusals = match assure_domain::trust::may_download(&context) {
+        Ok(()) => Vec::new(),
+        Err(refusals) => refusals,
+    };
+    let attempt = DownloadAttempt {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant: tenant.clone(),
+        document: document.clone(),
+        user: user.clone(),
+        at,
+        granted: refusals.is_empty(),
+        refusals,
+    };
+    store.record_trust_download(scope, actor, &attempt).await?;
+    Ok(if attempt.granted {
+        DownloadDecision::Granted(Box::new(standing.document), attempt)
+    } else {
+        DownloadDecision::Refused(attempt)
+    })
+}

@@ -359,6 +359,71 @@ pub(super) async fn trust_story<S: Store>(
         .all(|a| actions.contains(a)),
         format!("the tenant's chain records each step: {actions:?}"),
     )?;
+    // The composed decision: without a request (and terms) refused and audited; with the approval and
+    // the terms, granted exactly when the tenant's enrolment holds a valid NDA.
+    let now = time::OffsetDateTime::now_utc();
+    let theirs_user = assure_domain::UserId::new("viewer@theirs.example");
+    match crate::trust::attempt_download(
+        store,
+        &their_scope,
+        actor,
+        theirs,
+        &doc.id,
+        &theirs_user,
+        now,
+    )
+    .await
+    .map_err(db("attempt_download"))?
+    {
+        crate::trust::DownloadDecision::Refused(a) => check(
+            "attempt_download",
+            a.refusals.contains(&Refusal::NotRequested)
+                && a.refusals
+                    .iter()
+                    .any(|r| matches!(r, Refusal::TermsNotAccepted { .. })),
+            format!("refused for no request and no terms: {:?}", a.refusals),
+        )?,
+        crate::trust::DownloadDecision::Granted(..) => {
+            return Err(StoryFailure {
+                step: "attempt_download",
+                message: "granted without a request".into(),
+            });
+        }
+    }
+    check(
+        "attempt_download",
+        store
+            .list_trust_downloads(&their_scope, None)
+            .await
+            .map_err(db("list_trust_downloads"))?
+            .iter()
+            .any(|a| !a.granted),
+        "the refused attempt is kept in the other tenant's trail",
+    )?;
+    let enrolment = store
+        .get_enrolment(&my_scope, mine)
+        .await
+        .map_err(db("get_enrolment"))?;
+    let nda = assure_domain::trust::nda_problem(enrolment.as_ref(), now.date());
+    let decision =
+        crate::trust::attempt_download(store, &my_scope, actor, mine, &doc.id, &user, now)
+            .await
+            .map_err(db("attempt_download"))?;
+    check(
+        "attempt_download",
+        match (&decision, &nda) {
+            (crate::trust::DownloadDecision::Granted(d, _), None) => d.id == doc.id,
+            (crate::trust::DownloadDecision::Refused(a), Some(problem)) => {
+                a.refusals
+                    == vec![Refusal::NoValidNda {
+                        problem: problem.clone(),
+                    }]
+            }
+            _ => false,
+        },
+        format!("decided by the NDA alone ({nda:?}): {decision:?}"),
+    )?;
+
     let report = verify(store, &all, |c| c.signature == hex_of(&c.signed_message()))
         .await
         .map_err(db("verify"))?;
