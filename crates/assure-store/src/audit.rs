@@ -119,6 +119,17 @@ pub async fn current_digests<S: Store>(
     }
     put(&mut out, &engagements);
     findings_digests(store, scope, &mut out).await?;
+    if *scope == TenantScope::AllTenants {
+        put(&mut out, &store.list_trust_documents().await?);
+    }
+    put(
+        &mut out,
+        &store
+            .list_trust_requests(scope, &crate::trust::AccessRequestQuery::default())
+            .await?,
+    );
+    put(&mut out, &store.list_trust_terms(scope, None).await?);
+    put(&mut out, &store.list_trust_downloads(scope, None).await?);
     Ok(out)
 }
 

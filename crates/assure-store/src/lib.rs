@@ -42,11 +42,13 @@ pub mod sqlite;
 pub mod story;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod trust;
 
 pub use engagement::EngagementStore;
 pub use findings::{FindingStore, SchedulerStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use trust::TrustStore;
 
 /// Which tenants' rows a caller may touch. Handed out by the authorization layer after it has checked who
 /// the caller is; the store filters every tenant-owned query by it.
@@ -173,6 +175,10 @@ pub enum StoreError {
     /// A finding may not take the step asked (the remediation state machine names the allowed ones).
     #[error(transparent)]
     Remediation(#[from] assure_domain::remediation::RemediationError),
+    /// A trust-center request may not be filed or decided (the access state machine names the allowed
+    /// steps).
+    #[error(transparent)]
+    Trust(#[from] assure_domain::trust::AccessError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -397,7 +403,7 @@ pub enum Backend {
 /// One method per use case. Implemented by [`SqliteStore`] and [`PgStore`]; the conformance story in
 /// [`story`] exercises every method on both.
 pub trait Store:
-    Clone + Send + Sync + 'static + EngagementStore + FindingStore + SchedulerStore
+    Clone + Send + Sync + 'static + EngagementStore + FindingStore + SchedulerStore + TrustStore
 {
     fn backend(&self) -> Backend;
 

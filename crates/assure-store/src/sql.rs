@@ -43,6 +43,10 @@ mod engagement_sql;
 #[path = "findings_sql.rs"]
 mod findings_sql;
 
+// The trust center, likewise.
+#[path = "trust_sql.rs"]
+mod trust_sql;
+
 type Pool = sqlx::Pool<Db>;
 type Tx = sqlx::Transaction<'static, Db>;
 type DbRow = <Db as sqlx::Database>::Row;

@@ -14,6 +14,7 @@ use crate::audit::{checkpoint, verify};
 use crate::{Actor, ControlQuery, ControlSort, MappingFilter, Store, StoreError, TenantScope};
 
 mod findings;
+mod trust;
 
 /// Failure of a story step, naming the step.
 #[derive(Debug, thiserror::Error)]
@@ -711,6 +712,7 @@ pub async fn run_story<S: Store>(
             report.breaks, report.mismatches
         ),
     )?;
+    trust::trust_story(&mut s, store, &actor, &mine, &theirs).await?;
 
     Ok(s.covered)
 }
@@ -2025,6 +2027,7 @@ pub fn store_methods() -> BTreeSet<String> {
         (include_str!("lib.rs"), "pub trait Store"),
         (include_str!("findings.rs"), "pub trait FindingStore"),
         (include_str!("findings.rs"), "pub trait SchedulerStore"),
+        (include_str!("trust.rs"), "pub trait TrustStore"),
         (include_str!("engagement.rs"), "pub trait EngagementStore"),
     ]
     .into_iter()
