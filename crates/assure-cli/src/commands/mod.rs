@@ -12,6 +12,7 @@ mod matrix;
 mod serve;
 mod setup;
 mod tenants;
+pub mod trust;
 mod users;
 
 use assure_store::{AnyStore, Store};
@@ -62,6 +63,9 @@ pub enum Command {
     /// Evidence: add, list, show, get its bytes, verify every blob.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Trust center: list, publish, request, approve, deny, accept-terms, download.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// User accounts: create (with a one-time password), list, disable, reset the second factor.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -129,6 +133,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Audit(c) => audit::run(&store, &settings, c).await,
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
+        Command::Trust(c) => trust::run(store, &settings, c).await,
         Command::Matrix(a) => matrix::run(&store, a).await,
         Command::Import(c) => import::run(&store, c).await,
         Command::Users(c) => users::users(&store, c).await,
