@@ -31,6 +31,7 @@ pub mod soa;
 pub mod tenant;
 pub mod testing;
 pub mod tracker;
+pub mod trust;
 pub mod user;
 pub mod webhook;
 

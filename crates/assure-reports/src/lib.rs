@@ -9,6 +9,7 @@
 pub mod oscal_export;
 pub mod questionnaire;
 pub mod tables;
+pub mod trust_pdf;
 pub mod xlsx;
 
 use assure_domain::FrameworkId;
