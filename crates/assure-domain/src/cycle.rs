@@ -217,6 +217,7 @@ mod tests {
             signed_by: None,
             signed_at: None,
             created_at: datetime!(2025-01-01 0:00 UTC),
+            carried_over: None,
         }
     }
 

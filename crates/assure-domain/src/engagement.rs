@@ -203,6 +203,10 @@ pub struct Engagement {
     pub signed_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// What a roll-forward carried over from the previous engagement (reused and flagged evidence,
+    /// controls to retest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_over: Option<crate::cycle::RollForward>,
 }
 
 /// Why an engagement may not take a step, or a participant may not do something.
@@ -229,6 +233,10 @@ pub enum EngagementError {
     AssessorsNotExpected,
     #[error("the scope is invalid: {0}")]
     InvalidScope(String),
+    #[error("control {0} is not a question of this engagement's questionnaire")]
+    UnknownControl(ControlId),
+    #[error("unknown evidence {0} for this tenant")]
+    UnknownEvidence(crate::evidence::EvidenceId),
     #[error("the engagement is {state}: {what} is not possible now")]
     Closed {
         state: &'static str,
@@ -521,6 +529,7 @@ mod tests {
             signed_by: None,
             signed_at: None,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            carried_over: None,
         }
     }
 

@@ -172,6 +172,11 @@ impl std::fmt::Debug for DataKey {
 }
 
 impl DataKey {
+    /// A key derived from the master key for one purpose ([`MasterKey::derive`]), e.g. the trust center's.
+    pub fn from_derived(key: Zeroizing<[u8; 32]>) -> Self {
+        Self(key)
+    }
+
     pub fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(&mut key[..]);

@@ -14,6 +14,7 @@ mod blobs;
 pub mod cipher;
 pub mod keys;
 mod repository;
+pub mod trust;
 
 use assure_domain::TenantId;
 use assure_domain::evidence::{Digest, EvidenceRejection};
@@ -51,6 +52,8 @@ pub enum EvidenceError {
     },
     #[error("{0}")]
     Config(String),
+    #[error("watermarking the document failed: {0}")]
+    Watermark(String),
     #[error(transparent)]
     Store(#[from] assure_store::StoreError),
 }

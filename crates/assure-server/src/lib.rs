@@ -34,7 +34,9 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::pages::issue_token;
 pub use auth::totp::seal_stored_totp_secrets;
-pub use auth::{AuthSettings, Authorized, Credential, LANDING, Principal, SessionCaller, scope_of};
+pub use auth::{
+    AuthSettings, Authorized, Credential, LANDING, Principal, SessionCaller, scope_for, scope_of,
+};
 pub use hardening::CSP;
 pub use problem::Problem;
 pub use routing::RouteEntry;

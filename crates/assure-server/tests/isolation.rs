@@ -587,3 +587,159 @@ async fn the_document_is_served_at_api_openapi_json() {
         .expect("answer");
     assert_eq!(anonymous.status().as_u16(), 401);
 }
+
+/// An assessor's scope comes from the stored engagements: none before it is assigned, the engagement's
+/// tenant while the engagement is in progress (and no other tenant), none again once it is signed.
+#[tokio::test]
+async fn an_assessor_reaches_exactly_the_tenants_of_its_engagements_in_progress() {
+    use assure_domain::engagement::{EngagementPeriod, EngagementStep, Scope, Tier};
+    use assure_domain::enrolment::EnrolmentStep;
+    use assure_store::EngagementStore;
+    use assure_store::engagement::NewEngagement;
+    use time::macros::date;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("assure.db").display());
+    let store = SqliteStore::connect(&url).await.expect("connect");
+    let programme = assure_content::demo().expect("demo content");
+    let actor = Actor::system("test");
+    store
+        .import_programme(&actor, &programme)
+        .await
+        .expect("import");
+    store
+        .mark_initialised(&actor, true)
+        .await
+        .expect("initialised");
+    let email = "eleanor.voss@harbour-assurance.example";
+    let secret = assure_auth::new_api_token().expect("token");
+    store
+        .create_api_token(
+            &actor,
+            &assure_store::NewApiToken {
+                id: token_id(email),
+                user: email.into(),
+                name: "assessor scope".into(),
+                token_hash: secret.hash.clone(),
+                at: time::OffsetDateTime::now_utc(),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("token");
+    let state = AppState::new(store.clone());
+    state.set_ready();
+    let app = router(state);
+    let get = |uri: &str| Call {
+        method: "GET",
+        uri: uri.to_owned(),
+        body: None,
+    };
+    let status = |uri: &'static str| {
+        let app = app.clone();
+        let token = secret.text.clone();
+        async move { send(&app, &token, &get(uri)).await.status }
+    };
+    assert_eq!(
+        status("/api/v1/tenants/northbank").await,
+        404,
+        "no engagement yet"
+    );
+
+    let all = TenantScope::AllTenants;
+    let today = date!(2026 - 06 - 01);
+    let tenant: assure_domain::TenantId = "northbank".into();
+    store
+        .request_enrolment(&all, &actor, &tenant)
+        .await
+        .expect("request");
+    for step in [
+        EnrolmentStep::StartIntake,
+        EnrolmentStep::RecordNda,
+        EnrolmentStep::Activate,
+    ] {
+        if step == EnrolmentStep::RecordNda {
+            let t = &programme.tenants[0];
+            let intake = assure_domain::enrolment::Intake {
+                contract_ref: t.contract_ref.clone(),
+                contract_ends: None,
+                processing_role: Some(t.processing_role),
+                regions: t.regions.clone(),
+                contacts: t.contacts.clone(),
+            };
+            store
+                .update_intake(&all, &actor, &tenant, &intake)
+                .await
+                .expect("intake");
+        }
+        store
+            .transition_enrolment(&all, &actor, &tenant, step, northbank_nda(), today)
+            .await
+            .expect("enrolment step");
+    }
+    let id: assure_domain::EngagementId = "northbank-2026".into();
+    store
+        .create_engagement(
+            &all,
+            &actor,
+            &NewEngagement {
+                id: id.clone(),
+                tenant: tenant.clone(),
+                tier: Tier::ThirdPartyAssessment,
+                scope: Scope {
+                    services: vec![],
+                    regions: vec![],
+                    frameworks: vec![],
+                    period: EngagementPeriod::Period {
+                        start: date!(2026 - 01 - 01),
+                        end: date!(2026 - 12 - 31),
+                    },
+                },
+            },
+            today,
+        )
+        .await
+        .expect("engagement");
+    store
+        .assign_assessors(
+            &all,
+            &actor,
+            &id,
+            &"harbour-assurance".into(),
+            &[email.into()],
+        )
+        .await
+        .expect("assign");
+    assert_eq!(status("/api/v1/tenants/northbank").await, 200, "assigned");
+    assert_eq!(
+        status("/api/v1/tenants/brightpath").await,
+        404,
+        "never another tenant"
+    );
+
+    let assessor = store
+        .get_user(&email.into())
+        .await
+        .expect("read")
+        .expect("assessor");
+    for step in [
+        EngagementStep::StartFieldwork,
+        EngagementStep::StartReporting,
+        EngagementStep::Sign,
+    ] {
+        store
+            .transition_engagement(&all, &assessor, &id, step)
+            .await
+            .expect("engagement step");
+    }
+    assert_eq!(
+        status("/api/v1/tenants/northbank").await,
+        404,
+        "signed: closed again"
+    );
+}
+
+/// The day northbank's NDA was signed in the demo content.
+fn northbank_nda() -> Option<time::Date> {
+    Some(time::macros::date!(2025 - 01 - 15))
+}

@@ -111,7 +111,25 @@ pub async fn current_digests<S: Store>(
     }
     put(&mut out, &tenants);
     put(&mut out, &store.list_users(scope).await?);
+    put(&mut out, &store.list_enrolments(scope).await?);
+    let engagements = store.list_engagements(scope, None).await?;
+    for e in &engagements {
+        put(&mut out, &store.list_answers(scope, &e.id).await?);
+        put(&mut out, &store.list_tests(scope, &e.id).await?);
+    }
+    put(&mut out, &engagements);
     findings_digests(store, scope, &mut out).await?;
+    if *scope == TenantScope::AllTenants {
+        put(&mut out, &store.list_trust_documents().await?);
+    }
+    put(
+        &mut out,
+        &store
+            .list_trust_requests(scope, &crate::trust::AccessRequestQuery::default())
+            .await?,
+    );
+    put(&mut out, &store.list_trust_terms(scope, None).await?);
+    put(&mut out, &store.list_trust_downloads(scope, None).await?);
     Ok(out)
 }
 

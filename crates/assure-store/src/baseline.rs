@@ -3,7 +3,7 @@
 //! the conformance story covers it through the methods it calls.
 
 use assure_domain::BaselineVersionId;
-use assure_domain::baseline::{Baseline, Change, Impact, NoEngagements, Transition, impact};
+use assure_domain::baseline::{Baseline, Change, Impact, Transition, impact};
 use assure_domain::catalogue::{BaselineVersion, VersionState};
 use assure_domain::programme::Programme;
 use time::OffsetDateTime;
@@ -68,7 +68,8 @@ pub async fn content_of<S: Store>(store: &S, id: &BaselineVersionId) -> Result<B
 pub async fn impact_of<S: Store>(store: &S, id: &BaselineVersionId) -> Result<Impact> {
     let programme = programme_snapshot(store, &TenantScope::AllTenants).await?;
     let next = content_of(store, id).await?;
-    impact(&programme, &Baseline::of(&programme), &next, &NoEngagements)
+    let engagements = crate::engagement::stored_engagements(store, &programme).await?;
+    impact(&programme, &Baseline::of(&programme), &next, &engagements)
         .map_err(|e| StoreError::Conflict(e.to_string()))
 }
 
@@ -105,7 +106,8 @@ pub async fn publish<S: Store>(
     let programme = programme_snapshot(store, &TenantScope::AllTenants).await?;
     let live = Baseline::of(&programme);
     let next = content_of(store, id).await?;
-    let impact = impact(&programme, &live, &next, &NoEngagements)
+    let engagements = crate::engagement::stored_engagements(store, &programme).await?;
+    let impact = impact(&programme, &live, &next, &engagements)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let step = VersionStep {
         transition: Transition::Publish,

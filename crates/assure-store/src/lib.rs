@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 
 pub mod audit;
 pub mod baseline;
+pub mod engagement;
 pub mod findings;
 mod objects;
 pub mod postgres;
@@ -41,10 +42,13 @@ pub mod sqlite;
 pub mod story;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod trust;
 
+pub use engagement::EngagementStore;
 pub use findings::{FindingStore, SchedulerStore};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use trust::TrustStore;
 
 /// Which tenants' rows a caller may touch. Handed out by the authorization layer after it has checked who
 /// the caller is; the store filters every tenant-owned query by it.
@@ -54,8 +58,8 @@ pub enum TenantScope {
     AllTenants,
     /// A customer role: only that tenant.
     Tenant(TenantId),
-    /// A set of tenants, possibly empty: an assessor's, one per engagement assigned to them (none until
-    /// engagements exist, so an assessor sees the catalogue and no tenant).
+    /// A set of tenants, possibly empty: an assessor's, the tenants of the engagements in progress they are
+    /// assigned to (`EngagementStore::assessor_tenants`).
     Tenants(std::collections::BTreeSet<TenantId>),
 }
 
@@ -156,12 +160,25 @@ pub enum StoreError {
     /// A version's trigger names a malformed threat reference.
     #[error(transparent)]
     Trigger(#[from] assure_domain::baseline::TriggerError),
+    /// An enrolment may not take the step asked, or the tenant is not eligible (every unmet rule).
+    #[error(transparent)]
+    Enrolment(#[from] assure_domain::enrolment::EnrolmentError),
+    /// An engagement may not take the step asked, or the user may not do this at the engagement's tier.
+    #[error(transparent)]
+    Engagement(#[from] assure_domain::engagement::EngagementError),
+    /// A test result is not consistent with its engagement (sample, deviations, scope).
+    #[error(transparent)]
+    Test(#[from] assure_domain::testing::TestError),
     /// A detection is malformed (no severity, a bad CVSS vector or CVE ID, an empty field).
     #[error(transparent)]
     Finding(#[from] assure_domain::finding::FindingError),
     /// A finding may not take the step asked (the remediation state machine names the allowed ones).
     #[error(transparent)]
     Remediation(#[from] assure_domain::remediation::RemediationError),
+    /// A trust-center request may not be filed or decided (the access state machine names the allowed
+    /// steps).
+    #[error(transparent)]
+    Trust(#[from] assure_domain::trust::AccessError),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -385,7 +402,9 @@ pub enum Backend {
 
 /// One method per use case. Implemented by [`SqliteStore`] and [`PgStore`]; the conformance story in
 /// [`story`] exercises every method on both.
-pub trait Store: Clone + Send + Sync + 'static + FindingStore + SchedulerStore {
+pub trait Store:
+    Clone + Send + Sync + 'static + EngagementStore + FindingStore + SchedulerStore + TrustStore
+{
     fn backend(&self) -> Backend;
 
     /// Whether `assure init` (or a first `serve`) has set this database up, with or without content.

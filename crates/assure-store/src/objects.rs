@@ -178,3 +178,43 @@ impl Audited for assure_domain::baseline::Notice {
         Some(self.tenant.clone())
     }
 }
+
+impl Audited for assure_domain::enrolment::Enrolment {
+    const KIND: &'static str = "enrolment";
+    fn object_id(&self) -> String {
+        self.tenant.to_string()
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}
+
+impl Audited for assure_domain::engagement::Engagement {
+    const KIND: &'static str = "engagement";
+    fn object_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}
+
+impl Audited for crate::engagement::StoredAnswer {
+    const KIND: &'static str = "engagement-answer";
+    fn object_id(&self) -> String {
+        format!("{}/{}", self.engagement, self.response.control)
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}
+
+impl Audited for crate::engagement::StoredTest {
+    const KIND: &'static str = "control-test";
+    fn object_id(&self) -> String {
+        format!("{}/{}", self.test.engagement, self.test.control)
+    }
+    fn tenant(&self) -> Option<assure_domain::TenantId> {
+        Some(self.tenant.clone())
+    }
+}

@@ -36,9 +36,16 @@ use assure_domain::evidence::{
     Digest, EvidenceId, EvidenceKind, EvidenceLink, EvidenceRecord, EvidenceSource, Period,
 };
 
+// The engagement methods, in a file of their own compiled with this one's types.
+#[path = "engagement_sql.rs"]
+mod engagement_sql;
 // Findings and the scheduler, in their own file (a child module, so it shares this one's helpers).
 #[path = "findings_sql.rs"]
 mod findings_sql;
+
+// The trust center, likewise.
+#[path = "trust_sql.rs"]
+mod trust_sql;
 
 type Pool = sqlx::Pool<Db>;
 type Tx = sqlx::Transaction<'static, Db>;

@@ -14,6 +14,7 @@ use crate::audit::{checkpoint, verify};
 use crate::{Actor, ControlQuery, ControlSort, MappingFilter, Store, StoreError, TenantScope};
 
 mod findings;
+mod trust;
 
 /// Failure of a story step, naming the step.
 #[derive(Debug, thiserror::Error)]
@@ -696,6 +697,22 @@ pub async fn run_story<S: Store>(
     import_story(&mut s, store, &actor, programme).await?;
     baseline_story(&mut s, store, &actor, &mine, &theirs).await?;
     findings::findings_story(&mut s, store, &actor, &mine, &theirs).await?;
+    engagement_story(&mut s, store, &actor, programme, &mine, &theirs).await?;
+
+    let report = verify(store, &all, |c: &Checkpoint| {
+        c.signature == hex_of(&c.signed_message())
+    })
+    .await
+    .map_err(db("verify"))?;
+    check(
+        "verify",
+        report.is_intact(),
+        format!(
+            "every engagement object verifies against its audit record: {:?} {:?}",
+            report.breaks, report.mismatches
+        ),
+    )?;
+    trust::trust_story(&mut s, store, &actor, &mine, &theirs).await?;
 
     Ok(s.covered)
 }
@@ -2010,6 +2027,8 @@ pub fn store_methods() -> BTreeSet<String> {
         (include_str!("lib.rs"), "pub trait Store"),
         (include_str!("findings.rs"), "pub trait FindingStore"),
         (include_str!("findings.rs"), "pub trait SchedulerStore"),
+        (include_str!("trust.rs"), "pub trait TrustStore"),
+        (include_str!("engagement.rs"), "pub trait EngagementStore"),
     ]
     .into_iter()
     .flat_map(|(source, name)| trait_methods(source, name))
@@ -2429,6 +2448,780 @@ async fn baseline_story<S: Store>(
             "the baseline lifecycle keeps the trail and every object intact: {:?} {:?}",
             report.breaks, report.mismatches
         ),
+    )?;
+    Ok(())
+}
+
+/// Engagements: enrolment through every state with its refusals, an engagement of each tier with who may
+/// answer, test and sign (and everyone else refused), a sample, a draft finding, scoping by tenant, the
+/// assessor's tenants, and a roll-forward reusing valid evidence and flagging expired evidence.
+async fn engagement_story<S: Store>(
+    s: &mut Story,
+    store: &S,
+    actor: &Actor,
+    programme: &Programme,
+    mine: &assure_domain::TenantId,
+    theirs: &assure_domain::TenantId,
+) -> Result<(), StoryFailure> {
+    use assure_domain::engagement::{
+        EngagementError, EngagementPeriod, EngagementState, EngagementStep, Scope, Tier,
+    };
+    use assure_domain::enrolment::{
+        EnrolmentError, EnrolmentState, EnrolmentStep, INTAKE_CONTACTS, Intake,
+    };
+    use assure_domain::evidence::{
+        Digest, EvidenceClaim, EvidenceId, EvidenceKind, EvidenceSource,
+    };
+    use assure_domain::questionnaire::{Answer, Response};
+    use assure_domain::tenant::{Contact, ProcessingRole};
+    use assure_domain::testing::{ControlTest, Sample, TestMethod, TestResult, draw_sample};
+    use assure_domain::user::{Affiliation, Role, User};
+    use time::macros::date;
+
+    use crate::NewEvidence;
+    use crate::engagement::{
+        NewEngagement, SheetImport, import_sheet, in_scope, questionnaire, roll_forward_to,
+    };
+
+    let today = date!(2026 - 06 - 01);
+    let my_scope = TenantScope::Tenant(mine.clone());
+    let their_scope = TenantScope::Tenant(theirs.clone());
+    let all = TenantScope::AllTenants;
+    let tenant = programme.tenants.first().ok_or_else(|| StoryFailure {
+        step: "engagements",
+        message: "the story needs a tenant".into(),
+    })?;
+
+    s.step("request_enrolment");
+    let e = store
+        .request_enrolment(&all, actor, mine)
+        .await
+        .map_err(db("request_enrolment"))?;
+    check(
+        "request_enrolment",
+        e.state == EnrolmentState::Requested,
+        "a new enrolment is requested",
+    )?;
+    check(
+        "request_enrolment",
+        matches!(
+            store.request_enrolment(&all, actor, mine).await,
+            Err(StoreError::Conflict(_))
+        ) && matches!(
+            store.request_enrolment(&their_scope, actor, mine).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "a second request conflicts; a foreign scope finds no tenant",
+    )?;
+
+    s.step("transition_enrolment");
+    let illegal = store
+        .transition_enrolment(&all, actor, mine, EnrolmentStep::Activate, None, today)
+        .await;
+    check(
+        "transition_enrolment",
+        matches!(&illegal, Err(StoreError::Enrolment(EnrolmentError::Illegal { allowed, .. })) if allowed == &vec!["start-intake"]),
+        format!("an illegal step names the allowed ones: {illegal:?}"),
+    )?;
+    store
+        .transition_enrolment(&all, actor, mine, EnrolmentStep::StartIntake, None, today)
+        .await
+        .map_err(db("transition_enrolment"))?;
+    let early_nda = store
+        .transition_enrolment(
+            &all,
+            actor,
+            mine,
+            EnrolmentStep::RecordNda,
+            Some(date!(2026 - 05 - 01)),
+            today,
+        )
+        .await;
+    check(
+        "transition_enrolment",
+        matches!(
+            early_nda,
+            Err(StoreError::Enrolment(EnrolmentError::Ineligible(_)))
+        ),
+        "the NDA waits for a complete intake",
+    )?;
+
+    s.step("update_intake");
+    let intake = Intake {
+        contract_ref: Some("MC-1".into()),
+        contract_ends: None,
+        processing_role: Some(ProcessingRole::Controller),
+        regions: tenant.regions.clone(),
+        contacts: INTAKE_CONTACTS
+            .into_iter()
+            .map(|role| Contact {
+                role,
+                name: "Story".into(),
+                email: format!("{}@story.example", role.as_str()),
+            })
+            .collect(),
+    };
+    store
+        .update_intake(&my_scope, actor, mine, &intake)
+        .await
+        .map_err(db("update_intake"))?;
+    store
+        .transition_enrolment(
+            &all,
+            actor,
+            mine,
+            EnrolmentStep::RecordNda,
+            Some(date!(2026 - 05 - 01)),
+            today,
+        )
+        .await
+        .map_err(db("transition_enrolment"))?;
+    let active = store
+        .transition_enrolment(&all, actor, mine, EnrolmentStep::Activate, None, today)
+        .await
+        .map_err(db("transition_enrolment"))?;
+    check(
+        "transition_enrolment",
+        active.state == EnrolmentState::Active && active.nda_signed == Some(date!(2026 - 05 - 01)),
+        "the enrolment is active with its NDA",
+    )?;
+    check(
+        "update_intake",
+        matches!(
+            store.update_intake(&my_scope, actor, mine, &intake).await,
+            Err(StoreError::Enrolment(EnrolmentError::IntakeClosed))
+        ),
+        "an active enrolment's intake is closed",
+    )?;
+
+    s.step("list_enrolments");
+    check(
+        "list_enrolments",
+        store
+            .list_enrolments(&all)
+            .await
+            .map_err(db("list_enrolments"))?
+            .len()
+            == 1
+            && store
+                .list_enrolments(&their_scope)
+                .await
+                .map_err(db("list_enrolments"))?
+                .is_empty(),
+        "one enrolment, invisible to another tenant",
+    )?;
+    s.step("get_enrolment");
+    check(
+        "get_enrolment",
+        store
+            .get_enrolment(&my_scope, mine)
+            .await
+            .map_err(db("get_enrolment"))?
+            == Some(active.clone())
+            && store
+                .get_enrolment(&their_scope, mine)
+                .await
+                .map_err(db("get_enrolment"))?
+                .is_none(),
+        "the enrolment reads back in scope only",
+    )?;
+
+    s.step("create_engagement");
+    let year = Scope {
+        services: vec![],
+        regions: vec![],
+        frameworks: vec![],
+        period: EngagementPeriod::Period {
+            start: date!(2026 - 01 - 01),
+            end: date!(2026 - 12 - 31),
+        },
+    };
+    let new = |id: &str, tier: Tier| NewEngagement {
+        id: id.into(),
+        tenant: mine.clone(),
+        tier,
+        scope: year.clone(),
+    };
+    let third = store
+        .create_engagement(
+            &all,
+            actor,
+            &new("story-tpa", Tier::ThirdPartyAssessment),
+            today,
+        )
+        .await
+        .map_err(db("create_engagement"))?;
+    let selfa = store
+        .create_engagement(
+            &all,
+            actor,
+            &new("story-self", Tier::SelfAttestation),
+            today,
+        )
+        .await
+        .map_err(db("create_engagement"))?;
+    let managed = store
+        .create_engagement(
+            &all,
+            actor,
+            &new("story-managed", Tier::ManagedAssurance),
+            today,
+        )
+        .await
+        .map_err(db("create_engagement"))?;
+    check(
+        "create_engagement",
+        third.state == EngagementState::Scoping,
+        "a new engagement is scoping",
+    )?;
+    let refused = store
+        .create_engagement(
+            &all,
+            actor,
+            &NewEngagement {
+                tenant: theirs.clone(),
+                ..new("story-theirs", Tier::SelfAttestation)
+            },
+            today,
+        )
+        .await;
+    check(
+        "create_engagement",
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "a tenant that did not enrol gets no engagement",
+    )?;
+    check(
+        "create_engagement",
+        matches!(
+            store
+                .create_engagement(&all, actor, &new("story-tpa", Tier::SelfAttestation), today)
+                .await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a taken engagement ID conflicts",
+    )?;
+
+    s.step("scope_engagement");
+    let mut narrowed = year.clone();
+    narrowed.regions = tenant.regions.clone();
+    let scoped = store
+        .scope_engagement(&all, actor, &third.id, &narrowed)
+        .await
+        .map_err(db("scope_engagement"))?;
+    check(
+        "scope_engagement",
+        scoped.scope == narrowed,
+        "the scope is replaced while scoping",
+    )?;
+    let mut foreign_region = year.clone();
+    foreign_region.regions = vec!["no-such-region".into()];
+    check(
+        "scope_engagement",
+        matches!(
+            store
+                .scope_engagement(&all, actor, &third.id, &foreign_region)
+                .await,
+            Err(StoreError::Engagement(EngagementError::InvalidScope(_)))
+        ),
+        "a region the tenant does not use is refused",
+    )?;
+
+    s.step("list_engagements");
+    check(
+        "list_engagements",
+        store
+            .list_engagements(&my_scope, None)
+            .await
+            .map_err(db("list_engagements"))?
+            .len()
+            == 3
+            && store
+                .list_engagements(&their_scope, None)
+                .await
+                .map_err(db("list_engagements"))?
+                .is_empty(),
+        "three engagements of mine, none visible to another tenant",
+    )?;
+    s.step("get_engagement");
+    check(
+        "get_engagement",
+        store
+            .get_engagement(&their_scope, &third.id)
+            .await
+            .map_err(db("get_engagement"))?
+            .is_none(),
+        "a foreign engagement is not found",
+    )?;
+
+    // The cast: the tenant's compliance officer, the assessor firm's assessor, a provider security lead.
+    let firm = programme
+        .assessor_firms
+        .first()
+        .ok_or_else(|| StoryFailure {
+            step: "engagements",
+            message: "the story needs an assessor firm".into(),
+        })?;
+    let user_with = |role: Role| {
+        programme
+            .users
+            .iter()
+            .find(|u| {
+                u.role == role
+                    && (role != Role::CustomerComplianceOfficer || u.tenant() == Some(mine))
+            })
+            .cloned()
+    };
+    let (Some(officer), Some(assessor)) = (
+        user_with(Role::CustomerComplianceOfficer),
+        user_with(Role::Assessor),
+    ) else {
+        return Err(StoryFailure {
+            step: "engagements",
+            message: "the story needs a compliance officer of the first tenant and an assessor"
+                .into(),
+        });
+    };
+    let lead = store
+        .get_user(&"ops@story.example".into())
+        .await
+        .map_err(db("get_user"))?
+        .ok_or_else(|| StoryFailure {
+            step: "engagements",
+            message: "the auth story's security lead is gone".into(),
+        })?;
+    let viewer = User {
+        id: "viewer@story.example".into(),
+        name: "V".into(),
+        role: Role::CustomerViewer,
+        affiliation: Affiliation::Tenant(mine.clone()),
+        disabled: false,
+    };
+
+    s.step("assign_assessors");
+    check(
+        "assign_assessors",
+        matches!(
+            store
+                .transition_engagement(&all, &lead, &third.id, EngagementStep::StartFieldwork)
+                .await,
+            Err(StoreError::Engagement(EngagementError::NoAssessors))
+        ),
+        "fieldwork of a third-party assessment waits for assessors",
+    )?;
+    check(
+        "assign_assessors",
+        matches!(
+            store
+                .assign_assessors(
+                    &all,
+                    actor,
+                    &managed.id,
+                    &firm.id,
+                    std::slice::from_ref(&assessor.id)
+                )
+                .await,
+            Err(StoreError::Engagement(
+                EngagementError::AssessorsNotExpected
+            ))
+        ) && matches!(
+            store
+                .assign_assessors(
+                    &all,
+                    actor,
+                    &third.id,
+                    &firm.id,
+                    std::slice::from_ref(&officer.id)
+                )
+                .await,
+            Err(StoreError::Engagement(
+                EngagementError::ForeignAssessor { .. }
+            ))
+        ),
+        "assessors only on third-party assessments, and only the firm's",
+    )?;
+    let assigned = store
+        .assign_assessors(
+            &all,
+            actor,
+            &third.id,
+            &firm.id,
+            std::slice::from_ref(&assessor.id),
+        )
+        .await
+        .map_err(db("assign_assessors"))?;
+    check(
+        "assign_assessors",
+        assigned.assessors == vec![assessor.id.clone()],
+        "the assessor is named",
+    )?;
+
+    s.step("assessor_tenants");
+    check(
+        "assessor_tenants",
+        store
+            .assessor_tenants(&assessor.id)
+            .await
+            .map_err(db("assessor_tenants"))?
+            == [mine.clone()].into()
+            && store
+                .assessor_tenants(&officer.id)
+                .await
+                .map_err(db("assessor_tenants"))?
+                .is_empty(),
+        "the assessor's scope is the tenant of its engagement",
+    )?;
+
+    s.step("transition_engagement");
+    for e in [&third, &selfa, &managed] {
+        store
+            .transition_engagement(&all, &lead, &e.id, EngagementStep::StartFieldwork)
+            .await
+            .map_err(db("transition_engagement"))?;
+    }
+
+    s.step("save_answers");
+    let (_, questions, _) = questionnaire(store, &my_scope, &third.id)
+        .await
+        .map_err(db("save_answers"))?;
+    let Some(first) = questions.first() else {
+        return Err(StoryFailure {
+            step: "save_answers",
+            message: "the engagement has no question".into(),
+        });
+    };
+    let claim = EvidenceClaim {
+        kind: EvidenceKind::Policy,
+        title: "Story policy".into(),
+        collected_at: time::OffsetDateTime::now_utc() - time::Duration::days(1),
+        period: None,
+        expires_on: None,
+        source: EvidenceSource::Api,
+        links: vec![],
+    };
+    store
+        .add_evidence(
+            &my_scope,
+            actor,
+            &NewEvidence {
+                id: EvidenceId::new("ev-policy"),
+                tenant: mine.clone(),
+                claim,
+                digest: Digest::from_bytes([9; 32]),
+                size: 1,
+                media_type: "text/plain".into(),
+                file_name: None,
+                uploader: officer.id.clone(),
+                supersedes: None,
+                flags: vec![],
+            },
+        )
+        .await
+        .map_err(db("add_evidence"))?;
+    let response = Response {
+        control: first.control.clone(),
+        answer: Answer::Partial,
+        explanation: "rolled out to half the accounts".into(),
+        evidence: vec![EvidenceId::new("ev-policy"), EvidenceId::new("ev-1")],
+    };
+    for (who, user) in [
+        ("assessor", &assessor),
+        ("lead", &lead),
+        ("viewer", &viewer),
+    ] {
+        check(
+            "save_answers",
+            matches!(
+                store
+                    .save_answers(
+                        &all,
+                        user,
+                        &third.id,
+                        &questions,
+                        std::slice::from_ref(&response)
+                    )
+                    .await,
+                Err(StoreError::Engagement(EngagementError::Refused(_)))
+            ),
+            format!("the {who} may not answer"),
+        )?;
+    }
+    let mut unknown = response.clone();
+    unknown.evidence = vec![EvidenceId::new("ev-4")];
+    check(
+        "save_answers",
+        matches!(
+            store
+                .save_answers(
+                    &all,
+                    &officer,
+                    &third.id,
+                    &questions,
+                    &[response.clone(), unknown]
+                )
+                .await,
+            Err(StoreError::Engagement(EngagementError::UnknownEvidence(_)))
+        ),
+        "another tenant's evidence is refused, and nothing is saved",
+    )?;
+    s.step("list_answers");
+    check(
+        "list_answers",
+        store
+            .list_answers(&all, &third.id)
+            .await
+            .map_err(db("list_answers"))?
+            .is_empty(),
+        "a refused batch saved nothing",
+    )?;
+    let saved = store
+        .save_answers(
+            &my_scope,
+            &officer,
+            &third.id,
+            &questions,
+            std::slice::from_ref(&response),
+        )
+        .await
+        .map_err(db("save_answers"))?;
+    let answers = store
+        .list_answers(&my_scope, &third.id)
+        .await
+        .map_err(db("list_answers"))?;
+    check(
+        "list_answers",
+        saved == 1
+            && answers.len() == 1
+            && answers[0].response == response
+            && answers[0].answered_by == officer.id
+            && store
+                .list_answers(&their_scope, &third.id)
+                .await
+                .map_err(db("list_answers"))?
+                .is_empty(),
+        "the answer reads back with who gave it, in scope only",
+    )?;
+    let bad_sheet = assure_domain::questionnaire::Sheet {
+        header: vec!["control".into(), "answer".into()],
+        rows: vec![vec!["NOPE-1".into(), "maybe".into()]],
+    };
+    let rejected = import_sheet(store, &my_scope, &officer, &third.id, &bad_sheet)
+        .await
+        .map_err(db("save_answers"))?;
+    check(
+        "save_answers",
+        matches!(&rejected, SheetImport::Rejected(errors) if errors.len() == 4),
+        format!("a bad sheet returns every row error: {rejected:?}"),
+    )?;
+
+    s.step("record_test");
+    let (_, controls) = in_scope(store, &my_scope, &third.id)
+        .await
+        .map_err(db("record_test"))?;
+    let seed = "story-seed";
+    let items = draw_sample(120, 10, seed).map_err(|e| StoryFailure {
+        step: "record_test",
+        message: e.to_string(),
+    })?;
+    let test = ControlTest {
+        engagement: third.id.clone(),
+        control: first.control.clone(),
+        method: TestMethod::Reperformance,
+        sample: Some(Sample {
+            population_description: "privileged logins".into(),
+            population: 120,
+            size: 10,
+            seed: seed.into(),
+            items: items.clone(),
+            deviations: vec![items[0], items[1], items[2]],
+        }),
+        result: TestResult::Ineffective,
+        notes: "three logins without a second factor".into(),
+        evidence: vec![EvidenceId::new("ev-policy")],
+        tester: "ignored@story.example".into(),
+        recorded_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    for (who, user) in [("officer", &officer), ("lead", &lead), ("viewer", &viewer)] {
+        check(
+            "record_test",
+            matches!(
+                store.record_test(&all, user, &test, &controls).await,
+                Err(StoreError::Engagement(EngagementError::Refused(_)))
+            ),
+            format!("the {who} may not test a third-party assessment"),
+        )?;
+    }
+    let draft = store
+        .record_test(&all, &assessor, &test, &controls)
+        .await
+        .map_err(db("record_test"))?;
+    check(
+        "record_test",
+        draft
+            .as_ref()
+            .is_some_and(|d| d.control == first.control && d.engagement == third.id),
+        "an ineffective result drafts a finding",
+    )?;
+    let mut self_test = test.clone();
+    self_test.engagement = selfa.id.clone();
+    check(
+        "record_test",
+        matches!(
+            store
+                .record_test(&all, &officer, &self_test, &controls)
+                .await,
+            Err(StoreError::Engagement(EngagementError::Refused(_)))
+        ),
+        "nobody tests a self-attestation",
+    )?;
+    let mut managed_test = test.clone();
+    managed_test.engagement = managed.id.clone();
+    managed_test.result = TestResult::Effective;
+    if let Some(sample) = managed_test.sample.as_mut() {
+        sample.deviations.clear();
+    }
+    check(
+        "record_test",
+        matches!(
+            store
+                .record_test(&all, &assessor, &managed_test, &controls)
+                .await,
+            Err(StoreError::Engagement(EngagementError::Refused(_)))
+        ),
+        "an assessor does not test managed assurance",
+    )?;
+    check(
+        "record_test",
+        store
+            .record_test(&all, &lead, &managed_test, &controls)
+            .await
+            .map_err(db("record_test"))?
+            .is_none(),
+        "the security lead reviews managed assurance",
+    )?;
+
+    s.step("list_tests");
+    let tests = store
+        .list_tests(&my_scope, &third.id)
+        .await
+        .map_err(db("list_tests"))?;
+    check(
+        "list_tests",
+        tests.len() == 1
+            && tests[0].test.tester == assessor.id
+            && tests[0].test.sample.as_ref().map(|s| &s.items) == Some(&items)
+            && store
+                .list_tests(&their_scope, &third.id)
+                .await
+                .map_err(db("list_tests"))?
+                .is_empty(),
+        "the result reads back with its sample and tester, in scope only",
+    )?;
+
+    // Signing: per tier, only who the tier names.
+    for e in [&third, &selfa, &managed] {
+        store
+            .transition_engagement(&all, &lead, &e.id, EngagementStep::StartReporting)
+            .await
+            .map_err(db("transition_engagement"))?;
+    }
+    for (engagement, signer, others) in [
+        (&third, &assessor, [&officer, &lead, &viewer]),
+        (&selfa, &officer, [&assessor, &lead, &viewer]),
+        (&managed, &lead, [&officer, &assessor, &viewer]),
+    ] {
+        for other in others {
+            check(
+                "transition_engagement",
+                matches!(
+                    store
+                        .transition_engagement(&all, other, &engagement.id, EngagementStep::Sign)
+                        .await,
+                    Err(StoreError::Engagement(EngagementError::Refused(_)))
+                ),
+                format!("{} may not sign {}", other.id, engagement.id),
+            )?;
+        }
+        let signed = store
+            .transition_engagement(&all, signer, &engagement.id, EngagementStep::Sign)
+            .await
+            .map_err(db("transition_engagement"))?;
+        check(
+            "transition_engagement",
+            signed.state == EngagementState::Signed
+                && signed.signed_by.as_ref() == Some(&signer.id),
+            format!("{} signs {}", signer.id, engagement.id),
+        )?;
+    }
+    check(
+        "save_answers",
+        matches!(
+            store
+                .save_answers(
+                    &all,
+                    &officer,
+                    &third.id,
+                    &questions,
+                    std::slice::from_ref(&response)
+                )
+                .await,
+            Err(StoreError::Engagement(EngagementError::Closed { .. }))
+        ),
+        "a signed engagement takes no answers",
+    )?;
+    check(
+        "assessor_tenants",
+        store
+            .assessor_tenants(&assessor.id)
+            .await
+            .map_err(db("assessor_tenants"))?
+            .is_empty(),
+        "a signed engagement no longer opens the tenant to its assessor",
+    )?;
+
+    s.step("roll_forward_engagement");
+    let next = roll_forward_to(store, &my_scope, actor, &third.id, &"story-tpa-2027".into())
+        .await
+        .map_err(db("roll_forward_engagement"))?;
+    let carried = next
+        .carried_over
+        .clone()
+        .unwrap_or_else(|| assure_domain::cycle::RollForward {
+            period: next.scope.period,
+            evidence: vec![],
+            retest: vec![],
+        });
+    let reused: Vec<&str> = carried.reused().map(EvidenceId::as_str).collect();
+    let flagged: Vec<&str> = carried.flagged().map(|c| c.evidence.as_str()).collect();
+    check(
+        "roll_forward_engagement",
+        next.state == EngagementState::Scoping
+            && next.previous.as_ref() == Some(&third.id)
+            && next.scope.period
+                == (EngagementPeriod::Period {
+                    start: date!(2027 - 01 - 01),
+                    end: date!(2027 - 12 - 31),
+                })
+            && next.assessors == vec![assessor.id.clone()]
+            && reused == ["ev-policy"]
+            && flagged == ["ev-1"],
+        format!("the next period reuses valid evidence and flags expired: {next:?}"),
+    )?;
+    let copied = store
+        .list_answers(&my_scope, &next.id)
+        .await
+        .map_err(db("list_answers"))?;
+    check(
+        "roll_forward_engagement",
+        copied.len() == 1 && copied[0].response.evidence == vec![EvidenceId::new("ev-policy")],
+        "answers carry over with the reused evidence only",
+    )?;
+    check(
+        "roll_forward_engagement",
+        matches!(
+            roll_forward_to(store, &my_scope, actor, &next.id, &"story-x".into()).await,
+            Err(StoreError::Engagement(EngagementError::Closed { .. }))
+        ),
+        "only a signed engagement rolls forward",
     )?;
     Ok(())
 }

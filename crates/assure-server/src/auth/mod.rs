@@ -99,6 +99,8 @@ pub enum Credential {
 pub(crate) struct Caller {
     user: User,
     credential: Credential,
+    /// The tenants the caller's role reaches (`scope_for`), read once per request.
+    scope: TenantScope,
     /// The second factor is still due (sessions only).
     mfa_pending: bool,
     mfa_enrolled: bool,
@@ -111,6 +113,8 @@ pub(crate) struct Caller {
 pub struct Principal {
     pub user: User,
     pub credential: Credential,
+    /// The tenants the caller reaches (`scope_for`): what every capability hands the store.
+    pub scope: TenantScope,
 }
 
 /// A caller with a session in any state, for the MFA step, enrolment and password change pages.
@@ -142,13 +146,28 @@ impl Authorized {
     }
 }
 
-/// The tenants an assessor is assigned to. Engagements do not exist yet, so this is empty; when they
-/// land, the engagement list of the assessor's firm plugs in here.
-fn assessor_tenants(_user: &User) -> std::collections::BTreeSet<assure_domain::TenantId> {
-    std::collections::BTreeSet::new()
+/// The scope of a request's caller: [`scope_of`], except that an assessor reaches the tenants of the
+/// engagements in progress it is assigned to (one store read).
+pub async fn scope_for<S: Store>(
+    store: &S,
+    user: &User,
+) -> Result<TenantScope, assure_store::StoreError> {
+    match user.role {
+        Role::Assessor => Ok(TenantScope::Tenants(
+            store.assessor_tenants(&user.id).await?,
+        )),
+        Role::ProviderAdmin
+        | Role::ProviderSecurityLead
+        | Role::ProviderDpo
+        | Role::CustomerComplianceOfficer
+        | Role::CustomerViewer
+        | Role::CustomerDpo
+        | Role::Oversight => Ok(scope_of(user)),
+    }
 }
 
-/// The widest scope a user's role and affiliation ever grant.
+/// The scope a user's role and affiliation grant without reading engagements: every tenant, the own
+/// tenant, or for an assessor none (its engagements widen it in [`scope_for`]).
 pub fn scope_of(user: &User) -> TenantScope {
     match (user.role, &user.affiliation) {
         (Role::ProviderAdmin | Role::ProviderSecurityLead | Role::ProviderDpo, _) => {
@@ -160,7 +179,7 @@ pub fn scope_of(user: &User) -> TenantScope {
             Role::CustomerComplianceOfficer | Role::CustomerViewer | Role::CustomerDpo,
             Affiliation::Tenant(t),
         ) => TenantScope::Tenant(t.clone()),
-        (Role::Assessor, _) => TenantScope::Tenants(assessor_tenants(user)),
+        (Role::Assessor, _) => TenantScope::Tenants(std::collections::BTreeSet::new()),
         // A customer role without a tenant cannot exist (User::validate); if one did, it sees nothing.
         (Role::CustomerComplianceOfficer | Role::CustomerViewer | Role::CustomerDpo, _) => {
             TenantScope::Tenants(std::collections::BTreeSet::new())
@@ -173,6 +192,7 @@ impl SessionCaller {
     /// change pending); `None` part-way through, when only the sign-in steps may be used.
     pub fn principal(&self) -> Option<Principal> {
         (!self.mfa_pending && !self.must_change_password).then(|| Principal {
+            scope: scope_of(&self.user),
             user: self.user.clone(),
             credential: Credential::Session {
                 id_hash: self.id_hash.clone(),
@@ -219,7 +239,7 @@ impl Principal {
             ));
         }
         Ok(Authorized {
-            scope: scope_of(&self.user),
+            scope: self.scope.clone(),
             actor: self.actor(),
         })
     }
@@ -231,6 +251,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
             Some(c) if !c.mfa_pending && !c.must_change_password => Ok(Principal {
+                scope: c.scope.clone(),
                 user: c.user.clone(),
                 credential: c.credential.clone(),
             }),
@@ -254,6 +275,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionCaller {
                 mfa_pending,
                 mfa_enrolled,
                 must_change_password,
+                scope: _,
             }) => Ok(SessionCaller {
                 user: user.clone(),
                 id_hash: id_hash.clone(),
@@ -523,6 +545,9 @@ async fn identify<S: Store>(
         let hash = assure_auth::secret_hash(token.trim());
         return match state.store.api_token(&hash, at).await {
             Ok(Some((token, user))) => Ok(Some(Caller {
+                scope: scope_for(&state.store, &user)
+                    .await
+                    .map_err(|e| Problem::from(e).into_response())?,
                 user,
                 credential: Credential::Token { id: token.id },
                 mfa_pending: false,
@@ -550,6 +575,9 @@ async fn identify<S: Store>(
                 tracing::warn!(error = %e, "could not record session use");
             }
             Ok(Some(Caller {
+                scope: scope_for(&state.store, &session.user)
+                    .await
+                    .map_err(|e| Problem::from(e).into_response())?,
                 user: session.user,
                 credential: Credential::Session {
                     id_hash: session.id_hash,
@@ -628,6 +656,7 @@ mod tests {
     #[test]
     fn a_role_without_the_action_is_forbidden() {
         let p = Principal {
+            scope: TenantScope::Tenant("a".into()),
             user: user(Role::CustomerViewer, Affiliation::Tenant("a".into())),
             credential: Credential::Token { id: "t".into() },
         };

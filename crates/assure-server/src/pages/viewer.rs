@@ -17,7 +17,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::PageError;
-use crate::auth::{Principal, scope_of};
+use crate::auth::Principal;
 
 /// The person a page is rendered for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Viewer {
             name: principal.user.name.clone(),
             role: principal.role(),
             tenant: principal.user.tenant().cloned(),
-            scope: scope_of(&principal.user),
+            scope: principal.scope.clone(),
             csrf_token: principal.csrf_token().unwrap_or_default().to_owned(),
         }
     }
