@@ -34,8 +34,8 @@ fi
 # tested against moto in server mode, OSCAL exports are loaded by compliance-trestle, and schemathesis fuzzes
 # the API against its OpenAPI document.
 venv="${ASSURE_VENV:-$HOME/.cache/assure-venv}"
-python_packages=(orjson "moto[server]" compliance-trestle schemathesis)
-if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto, trestle, schemathesis" 2>/dev/null; then
+python_packages=(orjson "moto[server]" compliance-trestle schemathesis aiosmtpd)
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c "import orjson, moto, trestle, schemathesis, aiosmtpd" 2>/dev/null; then
     echo "== preparing Python environment $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check "${python_packages[@]}"
