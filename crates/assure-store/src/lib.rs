@@ -36,6 +36,7 @@ pub mod baseline;
 pub mod engagement;
 pub mod findings;
 mod objects;
+pub mod point_read;
 pub mod postgres;
 pub mod snapshot;
 pub mod sqlite;
@@ -139,6 +140,9 @@ pub struct Publication {
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A credential lookup on the SQLite file failed (see `point_read`).
+    #[error("database error: {0}")]
+    PointRead(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]

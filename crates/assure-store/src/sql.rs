@@ -64,11 +64,24 @@ pub struct Dialect {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: Pool,
+    /// Inline credential lookups (SQLite files only; see `point_read`).
+    point_reads: Option<std::sync::Arc<crate::point_read::PointReads>>,
 }
 
 impl SqlStore {
     pub(super) fn from_pool(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            point_reads: None,
+        }
+    }
+
+    /// Serves credential lookups from `reads` instead of the pool.
+    // Unused in the PostgreSQL copy of this module.
+    #[allow(dead_code)]
+    pub(super) fn with_point_reads(mut self, reads: crate::point_read::PointReads) -> Self {
+        self.point_reads = Some(std::sync::Arc::new(reads));
+        self
     }
 
     /// The pool, for tests that tamper with rows directly.
@@ -702,6 +715,33 @@ async fn user_in(tx: &mut Tx, id: &UserId) -> Result<User> {
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("user {id}")))?;
     user_from_row(&row)
+}
+
+fn token_from_point_row(row: crate::point_read::TokenRow) -> Result<(ApiToken, User)> {
+    let affiliation = match (row.tenant_id, row.firm_id) {
+        (Some(t), _) => Affiliation::Tenant(t.into()),
+        (None, Some(f)) => Affiliation::AssessorFirm(f.into()),
+        (None, None) => Affiliation::Provider,
+    };
+    let token = ApiToken {
+        id: row.token_id,
+        user: row.user_id.clone().into(),
+        name: row.token_name,
+        created_at: parse_instant("token created_at", &row.token_created_at)?,
+        expires_at: row
+            .expires_at
+            .map(|t| parse_instant("token expires_at", &t))
+            .transpose()?,
+        revoked_at: None,
+    };
+    let user = User {
+        id: row.user_id.into(),
+        name: row.name,
+        role: parse_enum("user role", &row.role, Role::parse)?,
+        affiliation,
+        disabled: row.disabled,
+    };
+    Ok((token, user))
 }
 
 fn api_token_from_row(row: &DbRow) -> Result<ApiToken> {
@@ -2545,6 +2585,13 @@ impl crate::Store for SqlStore {
         token_hash: &str,
         at: OffsetDateTime,
     ) -> Result<Option<(ApiToken, User)>> {
+        if let Some(reads) = &self.point_reads {
+            let at = assure_domain::audit::format_instant(at);
+            return reads
+                .api_token(token_hash, &at)?
+                .map(token_from_point_row)
+                .transpose();
+        }
         let row = sqlx::query(
             "SELECT t.id AS token_id, t.user_id, t.name AS token_name, t.created_at AS token_created_at, \
              t.expires_at, t.revoked_at, u.id, u.name, u.role, u.tenant_id, u.firm_id, u.disabled \

@@ -37,9 +37,16 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self::from_pool(pool))
+        let store = Self::from_pool(pool);
+        // A database on disk (not `sqlite::memory:`) serves credential lookups inline.
+        let file = options.get_filename();
+        Ok(if file.is_file() {
+            store.with_point_reads(crate::point_read::PointReads::new(file))
+        } else {
+            store
+        })
     }
 }
