@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod baseline;
 mod evidence;
+mod findings;
 mod hardening;
 pub mod imports;
 pub mod openapi;
@@ -15,6 +16,7 @@ pub mod pages;
 mod problem;
 pub mod read_cache;
 pub mod routing;
+pub mod trackers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,7 +111,8 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
     let small = small_bodies(
         api::routes::<S>()
             .merge(evidence::routes::<S>())
-            .merge(baseline::routes::<S>()),
+            .merge(baseline::routes::<S>())
+            .merge(findings::routes::<S>()),
     );
     // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
     let sign_in = small_bodies(auth::pages::routes::<S>().merge(auth::oidc::routes::<S>()));
@@ -137,6 +140,7 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
                 .merge(imports),
         )
         .merge(pages)
+        .merge(small_bodies(trackers::routes::<S>()))
         .merge(pages::assets::routes())
 }
 

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, baseline, evidence, imports};
+use crate::{api, baseline, evidence, findings, imports};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +57,17 @@ use crate::{api, baseline, evidence, imports};
         baseline::compare,
         baseline::notices,
         baseline::acknowledge,
+        findings::list,
+        findings::create,
+        findings::report_check,
+        findings::show,
+        findings::transition,
+        findings::accept_risk,
+        findings::retriage,
+        findings::inherited,
+        findings::escalations,
+        findings::acknowledge,
+        findings::notifications,
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),
@@ -66,6 +77,7 @@ use crate::{api, baseline, evidence, imports};
         (name = "tenants", description = "Customers, their profiles and matrices"),
         (name = "evidence", description = "A tenant's evidence records and content"),
         (name = "baseline", description = "Versions of the baseline: drafts, review, approval, publication, diff, impact and customer notices"),
+        (name = "findings", description = "Findings from assessors, automated checks and people; their remediation, escalations and the in-app inbox"),
         (name = "imports", description = "OSCAL catalogs, profiles and mappings, and framework spreadsheets, previewed then imported as background jobs"),
     )
 )]

@@ -68,6 +68,10 @@ enum Kind {
     /// A notice belongs to the tenant it was sent to (the demo world publishes none, so the matrix
     /// checks the path with never-existing notices; the store story checks foreign ones).
     Notice,
+    /// A finding belongs to its tenant (provider-owned ones to the provider).
+    Finding,
+    /// An escalation belongs to its finding's tenant.
+    Escalation,
 }
 
 impl Kind {
@@ -75,7 +79,12 @@ impl Kind {
     fn is_owned(self) -> bool {
         matches!(
             self,
-            Self::Tenant | Self::Evidence | Self::Token | Self::Notice
+            Self::Tenant
+                | Self::Evidence
+                | Self::Token
+                | Self::Notice
+                | Self::Finding
+                | Self::Escalation
         )
     }
 }
@@ -97,6 +106,8 @@ fn kind_of(path: &str, name: &str) -> Option<Kind> {
         "id" if path.contains("/imports/{id}") => Kind::ImportJob,
         "version" if path.contains("/baseline/") => Kind::BaselineVersion,
         "notice" if path.contains("/notices/{notice}") => Kind::Notice,
+        "finding" if path.contains("/findings/{finding}") => Kind::Finding,
+        "escalation" if path.contains("/escalations/{escalation}") => Kind::Escalation,
         _ => return None,
     })
 }
@@ -114,6 +125,8 @@ struct World {
     tokens: Vec<String>,
     evidence: Vec<(String, String, String)>, // (tenant, id, title)
     legal_names: Vec<(String, String)>,      // (tenant, legal name)
+    findings: Vec<(String, String, String)>, // (tenant, id, title)
+    escalations: Vec<(String, String)>,      // (tenant, id)
     _dir: tempfile::TempDir,
 }
 
@@ -199,6 +212,7 @@ async fn world() -> World {
             .expect("token");
         tokens.push(secret.text);
     }
+    let (findings, escalations) = raise_findings(&store).await;
     let legal_names = programme
         .tenants
         .iter()
@@ -211,8 +225,71 @@ async fn world() -> World {
         tokens,
         evidence,
         legal_names,
+        findings,
+        escalations,
         _dir: dir,
     }
+}
+
+/// A finding in two tenants and one of the provider's (with internal detail no customer may see), all
+/// overdue long enough that every rung has been escalated.
+async fn raise_findings(
+    store: &SqliteStore,
+) -> (Vec<(String, String, String)>, Vec<(String, String)>) {
+    use assure_domain::finding::{Detection, FindingId, FindingOwner, FindingSource};
+    use assure_store::{FindingStore, SchedulerStore};
+    let actor = Actor::system("test");
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(60);
+    let mut findings = Vec::new();
+    for (owner, title) in [
+        (Some("northbank"), "Northbank stale payment accounts"),
+        (Some("brightpath"), "Brightpath unencrypted backup bucket"),
+        (None, "Provider hypervisor hv-17 internal patch gap"),
+    ] {
+        let id = format!("F-iso-{}", owner.unwrap_or("provider"));
+        let detection = Detection {
+            owner: owner.map_or(FindingOwner::Provider, |t| FindingOwner::Tenant(t.into())),
+            test: "isolation-check".into(),
+            resource: format!("resource of {title}"),
+            title: title.into(),
+            detail: format!("internal detail of {title}"),
+            // The provider's on no control: no customer inherits it, so it is foreign to each.
+            control: owner.map(|_| "IAM-01".into()),
+            severity: Some(assure_domain::severity::Severity::High),
+            cvss: None,
+            cve: None,
+            source: FindingSource::AutomatedCheck { run: None },
+            at,
+        };
+        store
+            .record_detection(
+                &TenantScope::AllTenants,
+                &actor,
+                &FindingId::new(&id),
+                &detection,
+            )
+            .await
+            .expect("finding");
+        findings.push((owner.unwrap_or("").to_owned(), id, title.to_owned()));
+    }
+    store
+        .sweep_deadlines(
+            "isolation",
+            time::OffsetDateTime::now_utc(),
+            &assure_domain::escalation::EscalationPolicy::default(),
+            100,
+        )
+        .await
+        .expect("sweep");
+    let escalations = store
+        .list_escalations(&TenantScope::AllTenants, None)
+        .await
+        .expect("escalations")
+        .into_iter()
+        .filter(|e| matches!(e.alert, assure_domain::escalation::Alert::Escalation { .. }))
+        .map(|e| (e.tenant.map(|t| t.to_string()).unwrap_or_default(), e.id))
+        .collect();
+    (findings, escalations)
 }
 
 fn token_id(email: &str) -> String {
@@ -352,6 +429,17 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .map(|(_, e, _)| token_id(e))
             .take(1)
             .collect();
+        // The provider's findings are nobody's tenant: foreign to every caller who does not see all.
+        let foreign_findings: Vec<&(String, String, String)> = world
+            .findings
+            .iter()
+            .filter(|(t, _, _)| !caller.sees_all && (t.is_empty() || !caller.may_see(t)))
+            .collect();
+        let foreign_escalations: Vec<&(String, String)> = world
+            .escalations
+            .iter()
+            .filter(|(t, _)| !caller.sees_all && (t.is_empty() || !caller.may_see(t)))
+            .collect();
         let mut markers: Vec<&str> = world
             .legal_names
             .iter()
@@ -360,6 +448,17 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .collect();
         markers.extend(foreign_evidence.iter().map(|(_, _, title)| title.as_str()));
         markers.extend(foreign_evidence.iter().map(|(_, id, _)| id.as_str()));
+        // A foreign finding's title and ID; the provider's internal detail for everyone outside it.
+        markers.extend(
+            foreign_findings
+                .iter()
+                .filter(|(t, _, _)| !t.is_empty())
+                .flat_map(|(_, id, title)| [id.as_str(), title.as_str()]),
+        );
+        if !caller.sees_all {
+            markers.push("internal detail of Provider hypervisor");
+            markers.push("resource of Provider hypervisor");
+        }
 
         let home_tenant = caller.own.unwrap_or("northbank");
         let home_evidence = world
@@ -367,6 +466,18 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .iter()
             .find(|(t, _, _)| t == home_tenant)
             .map(|(_, id, _)| id.clone())
+            .unwrap_or_default();
+        let home_finding = world
+            .findings
+            .iter()
+            .find(|(t, _, _)| t == home_tenant)
+            .map(|(_, id, _)| id.clone())
+            .unwrap_or_default();
+        let home_escalation = world
+            .escalations
+            .iter()
+            .find(|(t, _)| t == home_tenant)
+            .map(|(_, id)| id.clone())
             .unwrap_or_default();
         let plain = |_: &str, kind: Kind| -> String {
             match kind {
@@ -381,6 +492,8 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                 Kind::ImportJob => "import-of-nobody".to_owned(),
                 Kind::BaselineVersion => "v1".to_owned(),
                 Kind::Notice => "v2-nobody".to_owned(),
+                Kind::Finding => home_finding.clone(),
+                Kind::Escalation => home_escalation.clone(),
             }
         };
 
@@ -401,6 +514,14 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                         .map(|(_, id, _)| id.clone())
                         .collect(),
                     Kind::Token => foreign_tokens.clone(),
+                    Kind::Finding => foreign_findings
+                        .iter()
+                        .map(|(_, id, _)| id.clone())
+                        .collect(),
+                    Kind::Escalation => foreign_escalations
+                        .iter()
+                        .map(|(_, id)| id.clone())
+                        .collect(),
                     _ => Vec::new(),
                 };
                 for foreign in foreign_ids {
@@ -439,12 +560,13 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                 .iter()
                 .map(|t| (*t).to_owned())
                 .chain(foreign_evidence.iter().map(|(_, id, _)| id.clone()))
+                .chain(foreign_findings.iter().map(|(_, id, _)| id.clone()))
                 .collect();
             for foreign in foreign_values {
                 let query = |v: &str| {
                     let sep = if base.contains('?') { '&' } else { '?' };
                     format!(
-                        "{base}{sep}tenant={v}&id={v}&evidence={v}&supersedes={v}&control={v}&service={v}&framework={v}"
+                        "{base}{sep}tenant={v}&id={v}&evidence={v}&supersedes={v}&control={v}&service={v}&framework={v}&finding={v}"
                     )
                 };
                 pairs.push((
@@ -513,7 +635,7 @@ fn body_for(path: &str, v: &str) -> (String, &'static str) {
     if path.starts_with("/api/") {
         (
             serde_json::json!({
-                "tenant": v, "id": v, "evidence": v, "supersedes": v,
+                "tenant": v, "id": v, "evidence": v, "supersedes": v, "finding": v,
                 "services": [{"service": v, "options": []}], "regions": [v], "frameworks": [v],
             })
             .to_string(),
@@ -521,7 +643,9 @@ fn body_for(path: &str, v: &str) -> (String, &'static str) {
         )
     } else {
         (
-            format!("tenant={v}&id={v}&evidence={v}&supersedes={v}&services={v}&regions={v}"),
+            format!(
+                "tenant={v}&id={v}&evidence={v}&supersedes={v}&services={v}&regions={v}&finding={v}"
+            ),
             "application/x-www-form-urlencoded",
         )
     }

@@ -74,6 +74,19 @@ pub struct DetectionOutcome {
     pub created: bool,
 }
 
+/// How a list of findings is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Worst severity first, then the nearest deadline (none last), then ID: what needs work first.
+    #[default]
+    Severity,
+    /// Nearest deadline first (none last), then ID.
+    Due,
+    /// Oldest detection first, then ID.
+    Detected,
+    Id,
+}
+
 /// Filter and page for findings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FindingQuery {
@@ -87,6 +100,9 @@ pub struct FindingQuery {
     pub overdue_at: Option<OffsetDateTime>,
     /// Leave out closed findings.
     pub open_only: bool,
+    pub sort: FindingSort,
+    /// Reverse the sort.
+    pub descending: bool,
     pub limit: Option<i64>,
     pub offset: i64,
 }
@@ -461,6 +477,15 @@ pub trait FindingStore: Send + Sync {
         id: &str,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<Escalation>> + Send;
+    /// Audits an inbound tracker webhook that was refused (forged, unsigned or with the wrong secret) on
+    /// the provider's chain: `tracker` (`github`, `jira`) names the object, `reason` (`mismatch`,
+    /// `missing`, ...) ends the action `tracker-webhook.refused.REASON`. Nothing else is written.
+    fn record_tracker_refusal(
+        &self,
+        actor: &Actor,
+        tracker: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The in-app inbox: notifications the scope admits, newest first, optionally for one audience.
     fn list_notifications(
         &self,
@@ -535,4 +560,30 @@ pub trait SchedulerStore: Send + Sync {
         &self,
         scope: &TenantScope,
     ) -> impl Future<Output = Result<Vec<ReviewTask>>> + Send;
+}
+
+/// The provider's open findings a tenant's matrix inherits (provider and shared controls), redacted: the
+/// matrix is computed from the catalogue and the tenant's profile now. `NotFound` when the scope does not
+/// admit the tenant.
+pub async fn inherited_exceptions_for<S: crate::Store>(
+    store: &S,
+    scope: &TenantScope,
+    tenant: &TenantId,
+    now: OffsetDateTime,
+) -> Result<Vec<InheritedException>> {
+    let programme = crate::snapshot::programme_snapshot(store, scope).await?;
+    let Some(profile) = programme.tenants.iter().find(|t| &t.id == tenant) else {
+        return Err(crate::StoreError::NotFound(format!("tenant {tenant}")));
+    };
+    let unreadable = |e: assure_domain::matrix::MatrixError| crate::StoreError::Corrupt {
+        what: format!("the matrix of tenant {tenant}"),
+        detail: e.to_string(),
+    };
+    let matrix = assure_domain::matrix::ResponsibilityModel::new(&programme)
+        .and_then(|m| m.matrix(profile))
+        .map_err(unreadable)?;
+    let inherited = assure_domain::finding_metrics::inherited_controls(&matrix);
+    store
+        .list_inherited_exceptions(scope, tenant, &inherited, now)
+        .await
 }

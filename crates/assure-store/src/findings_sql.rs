@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use super::{AuditWriter, DIALECT, DbRow, SqlStore, Tx, corrupt, from_json, json, parse_instant};
 use crate::findings::{
     AttemptOutcome, Audience, Channel, ChannelTarget, Delivery, DeliveryLogEntry, DeliveryState,
-    DetectionOutcome, Escalation, FindingQuery, KevImport, Notification, ReviewKind, ReviewTask,
-    StoredPolicy, SweepOutcome, TimelineEntry,
+    DetectionOutcome, Escalation, FindingQuery, FindingSort, KevImport, Notification, ReviewKind,
+    ReviewTask, StoredPolicy, SweepOutcome, TimelineEntry,
 };
 use crate::{Actor, Backend, Page, Result, StoreError, TenantScope};
 
@@ -624,10 +624,21 @@ impl crate::findings::FindingStore for SqlStore {
         } else {
             paging
         };
+        let dir = if query.descending { " DESC" } else { "" };
+        let severity_rank = "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+             WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END";
+        let due = "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END";
+        // Every order ends with the ID, so pages never overlap.
+        let order = match query.sort {
+            FindingSort::Severity => {
+                format!("{severity_rank}{dir}, {due}{dir}, due_at{dir}, id{dir}")
+            }
+            FindingSort::Due => format!("{due}{dir}, due_at{dir}, id{dir}"),
+            FindingSort::Detected => format!("detected_at{dir}, id{dir}"),
+            FindingSort::Id => format!("id{dir}"),
+        };
         let mut select = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT finding_json FROM findings{filter} ORDER BY CASE severity \
-             WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, \
-             CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id{paging}"
+            "SELECT finding_json FROM findings{filter} ORDER BY {order}{paging}"
         )));
         for b in &binds {
             select = select.bind(b.clone());
@@ -886,6 +897,32 @@ impl crate::findings::FindingStore for SqlStore {
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(e)
+    }
+
+    async fn record_tracker_refusal(
+        &self,
+        actor: &Actor,
+        tracker: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(
+                &mut tx,
+                assure_domain::audit::AuditEvent {
+                    actor: actor.0.clone(),
+                    tenant: None,
+                    action: format!("tracker-webhook.refused.{reason}"),
+                    object_kind: "tracker-webhook".to_owned(),
+                    object_id: tracker.to_owned(),
+                    state_digest: None,
+                },
+            )
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn list_notifications(

@@ -117,6 +117,8 @@ impl ServeArgs {
             public_url: public,
             totp_vault,
             read_cache_bound: std::time::Duration::from_millis(self.read_cache_ms),
+            // Filled from the sealed tracker secrets when `assure serve` configures them.
+            trackers: assure_server::trackers::TrackerSecrets::default(),
         })
     }
 }

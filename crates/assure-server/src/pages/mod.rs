@@ -12,6 +12,7 @@ mod catalogue;
 mod chart;
 mod dashboard;
 mod evidence;
+mod findings;
 mod imports;
 mod matrix;
 mod services;
@@ -59,6 +60,7 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .get("/tenants/{id}/evidence/{evidence}", evidence::record::<S>)
         .merge(imports::routes::<S>())
         .merge(baseline::routes::<S>())
+        .merge(findings::routes::<S>())
 }
 
 /// Page routes that stream request bodies (evidence upload, import upload): no body limit beyond their own.
@@ -195,6 +197,9 @@ impl Layout {
                 }
                 None => links.push(("/tenants".to_owned(), "Tenants")),
             }
+        }
+        if viewer.may(Action::ReadFinding) {
+            links.push(("/findings".to_owned(), "Findings"));
         }
         if viewer.may(Action::ImportContent) {
             links.push(("/imports".to_owned(), "Imports"));

@@ -17,7 +17,8 @@ use time::{Duration, OffsetDateTime};
 use super::{Story, StoryFailure, check, db, hex_of};
 use crate::audit::verify;
 use crate::findings::{
-    AttemptOutcome, Audience, Channel, ChannelTarget, DeliveryState, FindingQuery, ReviewKind,
+    AttemptOutcome, Audience, Channel, ChannelTarget, DeliveryState, FindingQuery, FindingSort,
+    ReviewKind,
 };
 use crate::{Actor, Store, StoreError, TenantScope};
 
@@ -288,6 +289,25 @@ pub(super) async fn findings_story<S: Store>(
         "list_findings",
         provider_only.total == 1 && provider_only.items[0].id.as_str() == "P-1",
         "the provider-owned filter",
+    )?;
+    let by_id = store
+        .list_findings(
+            &all,
+            &FindingQuery {
+                sort: FindingSort::Id,
+                descending: true,
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .map_err(db("list_findings"))?;
+    let ids: Vec<&str> = by_id.items.iter().map(|f| f.id.as_str()).collect();
+    let mut expected = ids.clone();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    check(
+        "list_findings",
+        ids.len() >= 3 && ids == expected,
+        format!("sorted by ID, descending: {ids:?}"),
     )?;
 
     s.step("list_inherited_exceptions");
@@ -683,6 +703,34 @@ pub(super) async fn findings_story<S: Store>(
         tasks.len() == 1 && none.is_empty(),
         "a cycle creates its tasks once",
     )?;
+    s.step("record_tracker_refusal");
+    let before = store
+        .audit_chains(&all)
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    store
+        .record_tracker_refusal(&Actor("webhook:github".into()), "github", "mismatch")
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    let provider_chain = assure_domain::audit::ChainId::for_tenant(None);
+    let records = store
+        .audit_records(&all, &provider_chain)
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    check(
+        "record_tracker_refusal",
+        records.last().is_some_and(|r| {
+            r.event.action == "tracker-webhook.refused.mismatch"
+                && r.event.object_kind == "tracker-webhook"
+                && r.event.object_id == "github"
+                && r.event.state_digest.is_none()
+        }) && before
+            .iter()
+            .filter(|h| h.chain == provider_chain)
+            .all(|h| usize::try_from(h.seq + 1).ok() == Some(records.len())),
+        "a refused webhook is one record on the provider's chain",
+    )?;
+
     s.step("list_review_tasks");
     check(
         "list_review_tasks",
