@@ -241,7 +241,7 @@ pub enum StepRequest {
         root_cause: String,
     },
     PlanAction {
-        milestones: Vec<Milestone>,
+        milestones: Vec<MilestoneRequest>,
     },
     ImplementFix {
         #[serde(default)]
@@ -256,6 +256,16 @@ pub enum StepRequest {
     Reopen,
 }
 
+/// A dated step of the corrective action plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneRequest {
+    pub title: String,
+    /// The day it is due (YYYY-MM-DD).
+    #[schema(value_type = String, format = Date)]
+    pub due: String,
+}
+
 /// A decision to live with the weakness until `expires_at` (within 366 days); the approver is the caller.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -265,9 +275,18 @@ pub struct RiskAcceptanceRequest {
     pub expires_at: OffsetDateTime,
 }
 
+/// The body as `T`, or 400 naming what was expected and what is wrong. The position serde reports is
+/// left out: it moves with the length of the values sent, so it would tell apart two requests that differ
+/// only in an ID (the isolation matrix compares such answers).
 fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, Problem> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Problem::bad_field("body", format!("not {what}: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        let text = e.to_string();
+        let why = match text.rsplit_once(" at line ") {
+            Some((why, _)) if e.line() > 0 => why.to_owned(),
+            _ => text,
+        };
+        Problem::bad_field("body", format!("not {what}: {why}"))
+    })
 }
 
 fn flag(params: &HashMap<String, String>, name: &str) -> Result<Option<bool>, Problem> {
@@ -631,7 +650,25 @@ pub(crate) async fn step_of<S: Store>(
             ticket: Ticket::parse(&ticket).map_err(|e| unprocessable("ticket", e.to_string()))?,
         },
         StepRequest::RecordRootCause { root_cause } => Step::RecordRootCause { root_cause },
-        StepRequest::PlanAction { milestones } => Step::PlanAction { milestones },
+        StepRequest::PlanAction { milestones } => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let mut planned = Vec::new();
+            for m in milestones {
+                let due = time::Date::parse(m.due.trim(), format).map_err(|_| {
+                    unprocessable(
+                        "milestones",
+                        format!("a milestone's due {:?} is not a day (YYYY-MM-DD)", m.due),
+                    )
+                })?;
+                planned.push(Milestone {
+                    title: m.title,
+                    due,
+                });
+            }
+            Step::PlanAction {
+                milestones: planned,
+            }
+        }
         StepRequest::ImplementFix { note } => Step::ImplementFix { note },
         StepRequest::ValidateRegression { validation } => {
             if let Validation::AssessorRetest { evidence, .. } = &validation {

@@ -448,12 +448,13 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .collect();
         markers.extend(foreign_evidence.iter().map(|(_, _, title)| title.as_str()));
         markers.extend(foreign_evidence.iter().map(|(_, id, _)| id.as_str()));
-        // A foreign finding's title and ID; the provider's internal detail for everyone outside it.
+        // A foreign finding's title (its ID is what a caller sends, and a 404 may echo it); the
+        // provider's internal detail for everyone outside it.
         markers.extend(
             foreign_findings
                 .iter()
                 .filter(|(t, _, _)| !t.is_empty())
-                .flat_map(|(_, id, title)| [id.as_str(), title.as_str()]),
+                .map(|(_, _, title)| title.as_str()),
         );
         if !caller.sees_all {
             markers.push("internal detail of Provider hypervisor");

@@ -18,7 +18,7 @@ use assure_domain::audit::format_instant;
 use assure_domain::escalation::Alert;
 use assure_domain::finding::{Finding, FindingId, FindingOwner, FindingSource, InheritedException};
 use assure_domain::remediation::{
-    Milestone, RemediationState, Retriage, RiskAcceptance, Step, StepKind, Ticket, Validation,
+    RemediationState, Retriage, RiskAcceptance, Step, StepKind, Ticket, Validation,
 };
 use assure_domain::severity::Severity;
 use assure_store::findings::inherited_exceptions_for;
@@ -31,7 +31,9 @@ use time::OffsetDateTime;
 use super::{Choice, Layout, PageError, Pager, Viewer, encode, query_string, render};
 use crate::AppState;
 use crate::auth::now;
-use crate::findings::{FindingDetail, StepRequest, detail_of, finding_query, step_of};
+use crate::findings::{
+    FindingDetail, MilestoneRequest, StepRequest, detail_of, finding_query, step_of,
+};
 use crate::problem::Problem;
 use crate::routing::Routes;
 
@@ -654,9 +656,11 @@ fn request_of(fields: &HashMap<String, String>, kind: &str) -> Result<StepReques
                 if title.is_empty() {
                     continue;
                 }
-                milestones.push(Milestone {
+                // Checked here for a clear message; the API code parses it again.
+                let due = date(fields, &format!("milestone_{n}_due"))?;
+                milestones.push(MilestoneRequest {
                     title,
-                    due: date(fields, &format!("milestone_{n}_due"))?,
+                    due: due.to_string(),
                 });
             }
             StepRequest::PlanAction { milestones }
