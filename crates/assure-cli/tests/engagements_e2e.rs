@@ -220,11 +220,17 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     let err = db.fails(
         2,
         &with(
-            &with(&create[..create.len() - 4], &["--framework", "pci-dss-4.0.1"]),
+            &with(
+                &create[..create.len() - 4],
+                &["--framework", "pci-dss-4.0.1"],
+            ),
             &["--as-of", "2026-06-30", "--as", LEAD],
         ),
     );
-    assert!(err.contains("does not follow framework pci-dss-4.0.1"), "{err}");
+    assert!(
+        err.contains("does not follow framework pci-dss-4.0.1"),
+        "{err}"
+    );
     let created = db.ok(&with(&create, &as_lead));
     assert_eq!(created["state"], "scoping");
     assert_eq!(created["tier"], "third-party-assessment");
@@ -251,7 +257,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     // Fieldwork needs the assessors; only assessors of the named firm may be assigned.
     let err = db.fails(
         1,
-        &with(&["engagements", "transition", ID, "start-fieldwork"], &as_lead),
+        &with(
+            &["engagements", "transition", ID, "start-fieldwork"],
+            &as_lead,
+        ),
     );
     assert!(err.contains("needs an assessor firm"), "{err}");
     let err = db.fails(
@@ -285,7 +294,14 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     assert_eq!(assigned["assessors"], serde_json::json!([ASSESSOR]));
 
     // The questionnaire through an XLSX round trip, answered by the customer's compliance officer.
-    let evidence = db.ok(&["evidence", "list", "--tenant", "ravensberg", "--format", "json"]);
+    let evidence = db.ok(&[
+        "evidence",
+        "list",
+        "--tenant",
+        "ravensberg",
+        "--format",
+        "json",
+    ]);
     let evidence_id = evidence["items"]
         .as_array()
         .and_then(|a| a.first())
@@ -318,7 +334,11 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     assert!(sheet.rows.len() >= 3, "questions: {:?}", sheet.rows);
     for (i, row) in sheet.rows.iter_mut().enumerate() {
         let (answer, explanation, evidence) = match i {
-            0 => ("yes", "Enforced by our identity provider.", evidence_id.as_str()),
+            0 => (
+                "yes",
+                "Enforced by our identity provider.",
+                evidence_id.as_str(),
+            ),
             1 => ("partial", "Rolled out to production only.", ""),
             _ => ("Yes", "", ""),
         };
@@ -346,7 +366,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
             VIEWER,
         ],
     );
-    assert!(err.contains("answer-questionnaire"), "a viewer does not answer: {err}");
+    assert!(
+        err.contains("answer-questionnaire"),
+        "a viewer does not answer: {err}"
+    );
     let err = db.fails(
         1,
         &[
@@ -359,7 +382,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
             LEAD,
         ],
     );
-    assert!(err.contains("answer-questionnaire"), "the provider does not answer: {err}");
+    assert!(
+        err.contains("answer-questionnaire"),
+        "the provider does not answer: {err}"
+    );
     let saved = db.ok(&[
         "engagements",
         "questionnaire",
@@ -417,7 +443,11 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         assert!(err.contains(expected), "{expected:?} in {err}");
     }
     let report: Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(report["errors"].as_array().map(Vec::len), Some(5), "{report}");
+    assert_eq!(
+        report["errors"].as_array().map(Vec::len),
+        Some(5),
+        "{report}"
+    );
     assert_eq!(answers(&db, ID), before, "the answers are unchanged");
 
     // Fieldwork: the assigned assessor records results with a sample drawn from a recorded seed.
@@ -458,7 +488,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         ],
         &json,
     ));
-    assert_eq!(again["items"], sample["items"], "the seed draws the same items");
+    assert_eq!(
+        again["items"], sample["items"],
+        "the seed draws the same items"
+    );
     let deviation = items[2].to_string();
     let test = |who: &'static str, control: &str, result: &str, deviation: Option<&str>| {
         let mut args = vec![
@@ -490,7 +523,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     };
     let (code, _, err) = test(OFFICER, &controls[0], "effective", None);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("record-test-result"), "a customer does not test: {err}");
+    assert!(
+        err.contains("record-test-result"),
+        "a customer does not test: {err}"
+    );
     let (code, _, err) = test(LEAD, &controls[0], "effective", None);
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -502,7 +538,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         .expect("an item outside the sample")
         .to_string();
     let (code, _, err) = test(ASSESSOR, &controls[0], "ineffective", Some(&outside));
-    assert_eq!(code, 2, "a deviation outside the sample is an input error: {err}");
+    assert_eq!(
+        code, 2,
+        "a deviation outside the sample is an input error: {err}"
+    );
     assert!(err.contains("is not an item of the sample"), "{err}");
     let (code, out, err) = test(ASSESSOR, &controls[0], "ineffective", Some(&deviation));
     assert_eq!(code, 0, "{err}");
@@ -545,7 +584,15 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         err.contains("not found"),
         "an unassigned assessor does not even see the engagement: {err}"
     );
-    let signed = db.ok(&["engagements", "sign", ID, "--as", ASSESSOR, "--format", "json"]);
+    let signed = db.ok(&[
+        "engagements",
+        "sign",
+        ID,
+        "--as",
+        ASSESSOR,
+        "--format",
+        "json",
+    ]);
     assert_eq!(signed["state"], "signed");
     assert_eq!(signed["signed_by"], ASSESSOR);
     let err = db.fails(
@@ -567,7 +614,10 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     let caiq_sheet =
         read_sheet_bytes(&std::fs::read(&caiq).expect("caiq"), SheetFormat::Csv).expect("csv");
     assert_eq!(caiq_sheet.header[0], "Question ID");
-    assert!(!caiq_sheet.rows.is_empty(), "answers map to CCM v4 controls");
+    assert!(
+        !caiq_sheet.rows.is_empty(),
+        "answers map to CCM v4 controls"
+    );
     assert_eq!(caiq_sheet.header[1], "CSC CAIQ Answer");
     let caiq_json = db.ok(&["engagements", "caiq", ID, "--format", "json"]);
     assert_eq!(
@@ -583,11 +633,8 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         caiq_xlsx.to_str().expect("utf-8"),
     ]);
     assert_eq!(code, 0, "caiq xlsx: {err}");
-    let from_xlsx = read_sheet_bytes(
-        &std::fs::read(&caiq_xlsx).expect("caiq"),
-        SheetFormat::Xlsx,
-    )
-    .expect("xlsx");
+    let from_xlsx = read_sheet_bytes(&std::fs::read(&caiq_xlsx).expect("caiq"), SheetFormat::Xlsx)
+        .expect("xlsx");
     assert_eq!(from_xlsx, caiq_sheet);
 
     // Roll-forward: the next half year, answers carried with the evidence still valid.
@@ -613,7 +660,9 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
     assert_eq!(next["previous"], ID);
     assert_eq!(next["scope"]["period"]["start"], "2026-07-01");
     assert_eq!(next["scope"]["frameworks"], scoped["scope"]["frameworks"]);
-    let carried = next["carried_over"]["evidence"].as_array().expect("evidence");
+    let carried = next["carried_over"]["evidence"]
+        .as_array()
+        .expect("evidence");
     assert_eq!(carried.len(), 1, "{next}");
     assert_eq!(carried[0]["evidence"], evidence_id.as_str());
     let copied = answers(&db, "ravensberg-2026-h2");
@@ -718,13 +767,16 @@ fn the_demo_has_an_engagement_of_each_tier_in_its_state(db: Db) {
         "{results:?}"
     );
     assert!(
-        tests.iter().all(|t| t["sample"]["items"].as_array().map(Vec::len) == Some(25)),
+        tests
+            .iter()
+            .all(|t| t["sample"]["items"].as_array().map(Vec::len) == Some(25)),
         "every demo test has its sample"
     );
     // The assessor sees northbank's engagement, and only it.
     let seen = db.ok(&["engagements", "list", "--as", ASSESSOR, "--format", "json"]);
     assert_eq!(
-        seen.as_array().map(|a| a.iter().map(|e| e["tenant"].clone()).collect::<Vec<_>>()),
+        seen.as_array()
+            .map(|a| a.iter().map(|e| e["tenant"].clone()).collect::<Vec<_>>()),
         Some(vec![Value::from("northbank")])
     );
 

@@ -123,15 +123,27 @@ pub async fn load<S: Store>(
     }
 
     let mut engagements = 0;
-    if programme.tenants.iter().any(|t| t.id.as_str() == "northbank") {
+    if programme
+        .tenants
+        .iter()
+        .any(|t| t.id.as_str() == "northbank")
+    {
         northbank(store, &lead, today).await?;
         engagements += 1;
     }
-    if programme.tenants.iter().any(|t| t.id.as_str() == "brightpath") {
+    if programme
+        .tenants
+        .iter()
+        .any(|t| t.id.as_str() == "brightpath")
+    {
         brightpath(store, &lead, today).await?;
         engagements += 1;
     }
-    if programme.tenants.iter().any(|t| t.id.as_str() == "lionrock") {
+    if programme
+        .tenants
+        .iter()
+        .any(|t| t.id.as_str() == "lionrock")
+    {
         store
             .create_engagement(
                 &all,
@@ -180,11 +192,7 @@ async fn evidence_of<S: Store>(
 }
 
 /// Northbank: a third-party assessment of the last half year, in fieldwork.
-async fn northbank<S: Store>(
-    store: &S,
-    lead: &User,
-    today: time::Date,
-) -> Result<(), Failure> {
+async fn northbank<S: Store>(store: &S, lead: &User, today: time::Date) -> Result<(), Failure> {
     let all = TenantScope::AllTenants;
     let by_lead = Actor(format!("user:{}", lead.id));
     let id = EngagementId::from(NORTHBANK);
@@ -212,13 +220,7 @@ async fn northbank<S: Store>(
         .await
         .map_err(failed("northbank engagement"))?;
     store
-        .assign_assessors(
-            &all,
-            &by_lead,
-            &id,
-            &FIRM.into(),
-            &[UserId::from(ASSESSOR)],
-        )
+        .assign_assessors(&all, &by_lead, &id, &FIRM.into(), &[UserId::from(ASSESSOR)])
         .await
         .map_err(failed("northbank assignment"))?;
     store
@@ -323,11 +325,7 @@ async fn northbank<S: Store>(
 }
 
 /// Brightpath: a self-attestation as of a month ago, answered and signed by its compliance officer.
-async fn brightpath<S: Store>(
-    store: &S,
-    lead: &User,
-    today: time::Date,
-) -> Result<(), Failure> {
+async fn brightpath<S: Store>(store: &S, lead: &User, today: time::Date) -> Result<(), Failure> {
     let all = TenantScope::AllTenants;
     let by_lead = Actor(format!("user:{}", lead.id));
     let id = EngagementId::from(BRIGHTPATH);
@@ -370,7 +368,10 @@ async fn brightpath<S: Store>(
         .save_answers(&all, &officer, &id, &qs, &answers)
         .await
         .map_err(failed("brightpath answers"))?;
-    for step in [EngagementStep::StartFieldwork, EngagementStep::StartReporting] {
+    for step in [
+        EngagementStep::StartFieldwork,
+        EngagementStep::StartReporting,
+    ] {
         store
             .transition_engagement(&all, lead, &id, step)
             .await

@@ -582,7 +582,10 @@ fn period(parts: &ScopeParts) -> Result<Option<EngagementPeriod>, Failure> {
 }
 
 fn ids<T: From<String>>(values: &[String]) -> Vec<T> {
-    values.iter().map(|v| T::from(v.trim().to_owned())).collect()
+    values
+        .iter()
+        .map(|v| T::from(v.trim().to_owned()))
+        .collect()
 }
 
 fn engagement_rows(list: &[Engagement]) -> Rows {
@@ -610,7 +613,10 @@ fn engagement_rows(list: &[Engagement]) -> Rows {
                         .map(UserId::as_str)
                         .collect::<Vec<_>>()
                         .join(", "),
-                    e.signed_by.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    e.signed_by
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -827,14 +833,20 @@ pub async fn run<S: Store>(store: &S, command: EngagementsCommand) -> Result<(),
             let id = EngagementId::from(a.id.as_str());
             let (e, questions, responses) =
                 questionnaire(store, &scope, &id).await.map_err(refused)?;
-            let programme = programme_snapshot(store, &TenantScope::Tenant(e.tenant.clone())).await?;
+            let programme =
+                programme_snapshot(store, &TenantScope::Tenant(e.tenant.clone())).await?;
             let rows = caiq(&questions, &responses, &programme.mappings);
             let format = match (a.format, &a.output) {
                 (Some(f), _) => f,
-                (None, Some(p)) if SheetFormat::of_file_name(&p.to_string_lossy()) == SheetFormat::Xlsx => {
+                (None, Some(p))
+                    if SheetFormat::of_file_name(&p.to_string_lossy()) == SheetFormat::Xlsx =>
+                {
                     CaiqFormat::Xlsx
                 }
-                (None, Some(p)) if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) => {
+                (None, Some(p))
+                    if p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("json")) =>
+                {
                     CaiqFormat::Json
                 }
                 _ => CaiqFormat::Csv,
@@ -885,12 +897,20 @@ pub async fn run<S: Store>(store: &S, command: EngagementsCommand) -> Result<(),
             a.out.emit(&e, || {
                 let mut rows = engagement_rows(std::slice::from_ref(&e));
                 if let Some(c) = &carried {
-                    rows.header.extend(["reused evidence", "flagged evidence", "retest"]);
+                    rows.header
+                        .extend(["reused evidence", "flagged evidence", "retest"]);
                     if let Some(r) = rows.rows.first_mut() {
-                        r.push(c.reused().map(EvidenceId::as_str).collect::<Vec<_>>().join(", "));
+                        r.push(
+                            c.reused()
+                                .map(EvidenceId::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        );
                         r.push(
                             c.flagged()
-                                .map(|f| format!("{} ({})", f.evidence, issue_words(f.issue.as_ref())))
+                                .map(|f| {
+                                    format!("{} ({})", f.evidence, issue_words(f.issue.as_ref()))
+                                })
                                 .collect::<Vec<_>>()
                                 .join(", "),
                         );
@@ -1077,17 +1097,15 @@ async fn intake<S: Store>(store: &S, a: IntakeArgs) -> Result<(), Failure> {
             .map_err(refused)?;
     }
     let missing = e.intake.missing();
-    a.out.emit(
-        &json!({ "enrolment": e, "missing": missing }),
-        || Rows {
+    a.out
+        .emit(&json!({ "enrolment": e, "missing": missing }), || Rows {
             header: vec!["tenant", "state", "intake still lacks"],
             rows: vec![vec![
                 e.tenant.to_string(),
                 e.state.as_str().into(),
                 missing.join(", "),
             ]],
-        },
-    )
+        })
 }
 
 async fn questionnaire_command<S: Store>(
@@ -1109,7 +1127,9 @@ async fn questionnaire_command<S: Store>(
                     })
                 })
                 .collect();
-            a.read.out.emit(&value, || question_rows(&questions, &responses))
+            a.read
+                .out
+                .emit(&value, || question_rows(&questions, &responses))
         }
         QuestionnaireCommand::Export(a) => {
             let scope = reading(store, a.who.as_deref()).await?;
@@ -1253,7 +1273,11 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
             ResultArg::NotTested => TestResult::NotTested,
         },
         notes: a.notes.clone(),
-        evidence: a.evidence.iter().map(|v| EvidenceId::new(v.trim())).collect(),
+        evidence: a
+            .evidence
+            .iter()
+            .map(|v| EvidenceId::new(v.trim()))
+            .collect(),
         tester: user.id.clone(),
         recorded_at: now,
     };
@@ -1261,31 +1285,35 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
         .record_test(&scope, &user, &test, &controls)
         .await
         .map_err(refused)?;
-    a.out.emit(&json!({ "test": test, "draft_finding": draft }), || Rows {
-        header: vec!["control", "result", "sample", "seed", "draft finding"],
-        rows: vec![vec![
-            test.control.to_string(),
-            test.result.as_str().into(),
-            test.sample
-                .as_ref()
-                .map(|s| {
-                    format!(
-                        "{} of {}: {}",
-                        s.size,
-                        s.population,
-                        s.items
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    )
-                })
-                .unwrap_or_default(),
-            test.sample.as_ref().map(|s| s.seed.clone()).unwrap_or_default(),
-            draft
-                .as_ref()
-                .map(|d| format!("{} ({})", d.title, d.severity.as_str()))
-                .unwrap_or_default(),
-        ]],
-    })
+    a.out
+        .emit(&json!({ "test": test, "draft_finding": draft }), || Rows {
+            header: vec!["control", "result", "sample", "seed", "draft finding"],
+            rows: vec![vec![
+                test.control.to_string(),
+                test.result.as_str().into(),
+                test.sample
+                    .as_ref()
+                    .map(|s| {
+                        format!(
+                            "{} of {}: {}",
+                            s.size,
+                            s.population,
+                            s.items
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        )
+                    })
+                    .unwrap_or_default(),
+                test.sample
+                    .as_ref()
+                    .map(|s| s.seed.clone())
+                    .unwrap_or_default(),
+                draft
+                    .as_ref()
+                    .map(|d| format!("{} ({})", d.title, d.severity.as_str()))
+                    .unwrap_or_default(),
+            ]],
+        })
 }
