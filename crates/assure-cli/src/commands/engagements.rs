@@ -1317,3 +1317,68 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
             ]],
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_contact_reads_role_name_and_address_or_says_what_is_expected() {
+        let c = contact("procurement=Klaus Wendt <vergabe@ravensberg.example>").expect("contact");
+        assert_eq!(c.role, ContactRole::Procurement);
+        assert_eq!(c.name, "Klaus Wendt");
+        assert_eq!(c.email, "vergabe@ravensberg.example");
+        for bad in [
+            "Klaus Wendt <vergabe@ravensberg.example>",
+            "procurement=Klaus Wendt",
+            "procurement=Klaus <>",
+            "buyer=Klaus <k@example.com>",
+        ] {
+            let Err(Failure::Input(message)) = contact(bad) else {
+                panic!("{bad:?} is not a contact");
+            };
+            assert!(message.starts_with("--contact:"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_sheet_format_is_the_one_asked_for_else_the_extension() {
+        let xlsx = Path::new("answers.XLSX");
+        let txt = Path::new("answers.txt");
+        assert_eq!(sheet_format(None, Some(xlsx)), SheetFormat::Xlsx);
+        assert_eq!(sheet_format(None, Some(txt)), SheetFormat::Csv);
+        assert_eq!(
+            sheet_format(Some(SheetArg::Xlsx), Some(txt)),
+            SheetFormat::Xlsx
+        );
+        assert_eq!(
+            sheet_format(Some(SheetArg::Csv), Some(xlsx)),
+            SheetFormat::Csv
+        );
+        assert_eq!(sheet_format(None, None), SheetFormat::Csv);
+    }
+
+    #[test]
+    fn a_sample_is_the_one_its_seed_draws_and_needs_population_size_and_seed() {
+        let parts = SampleParts {
+            population: Some(120),
+            sample_size: Some(10),
+            seed: Some("s".into()),
+        };
+        let sample = draw(&parts, None).expect("sample");
+        assert_eq!(sample.items, draw_sample(120, 10, "s").expect("draw"));
+        let unseeded = SampleParts {
+            seed: None,
+            ..parts
+        };
+        assert!(matches!(draw(&unseeded, None), Err(Failure::Input(_))));
+        let recorded = draw(&unseeded, Some("recorded".into())).expect("default seed");
+        assert_eq!(recorded.seed, "recorded");
+        let too_big = SampleParts {
+            population: Some(5),
+            sample_size: Some(6),
+            seed: Some("s".into()),
+        };
+        assert!(matches!(draw(&too_big, None), Err(Failure::Input(_))));
+    }
+}
