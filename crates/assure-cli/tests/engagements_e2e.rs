@@ -106,6 +106,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_third_party_assessment_runs_from_enrolment_to_roll_forward,
     the_demo_has_an_engagement_of_each_tier_in_its_state,
+    each_tier_lets_only_its_people_test_and_sign,
 );
 
 const LEAD: &str = "security-lead@contour.example";
@@ -819,4 +820,180 @@ fn the_demo_has_an_engagement_of_each_tier_in_its_state(db: Db) {
 
     let (code, _, err) = db.run(&["audit", "verify"]);
     assert_eq!(code, 0, "audit verify: {err}");
+}
+
+fn each_tier_lets_only_its_people_test_and_sign(db: Db) {
+    let (code, _, err) = db.run(&["init"]);
+    assert_eq!(code, 0, "init: {err}");
+    let as_lead = ["--as", LEAD, "--format", "json"];
+    let fiona = "fiona.macleod@northbank.example";
+    let mei = "mei.chen@lionrock.example";
+
+    // Self-attestation (northbank is enrolled and active in the demo): nobody tests, the customer's
+    // compliance officer signs, and no one else.
+    let own = "northbank-self-attestation";
+    db.ok(&with(
+        &[
+            "engagements",
+            "create",
+            own,
+            "--tenant",
+            "northbank",
+            "--tier",
+            "self-attestation",
+            "--framework",
+            "iso27001-2022",
+            "--as-of",
+            "2026-09-30",
+        ],
+        &as_lead,
+    ));
+    db.ok(&with(
+        &["engagements", "transition", own, "start-fieldwork"],
+        &as_lead,
+    ));
+    let control = db.ok(&[
+        "engagements",
+        "questionnaire",
+        "show",
+        own,
+        "--format",
+        "json",
+    ])[0]["question"]["control"]
+        .as_str()
+        .expect("a question")
+        .to_owned();
+    let point_test = |who: &str| {
+        db.run(&[
+            "engagements",
+            "test",
+            own,
+            &control,
+            "--method",
+            "inspection",
+            "--result",
+            "effective",
+            "--as",
+            who,
+        ])
+    };
+    for who in [LEAD, ASSESSOR] {
+        let (code, _, err) = point_test(who);
+        assert_eq!(code, 1, "{who}: {err}");
+        assert!(
+            err.contains("a self-attestation has no independent testing"),
+            "{who}: {err}"
+        );
+    }
+    db.ok(&with(
+        &["engagements", "transition", own, "start-reporting"],
+        &as_lead,
+    ));
+    for who in [LEAD, ASSESSOR] {
+        let err = db.fails(1, &["engagements", "sign", own, "--as", who]);
+        assert!(
+            err.contains("only the customer's compliance officer signs a self-attestation"),
+            "{who}: {err}"
+        );
+    }
+    let err = db.fails(
+        1,
+        &[
+            "engagements",
+            "sign",
+            own,
+            "--as",
+            "audit.viewer@northbank.example",
+        ],
+    );
+    assert!(
+        err.contains("sign-engagement"),
+        "a viewer may not sign: {err}"
+    );
+    let signed = db.ok(&[
+        "engagements",
+        "sign",
+        own,
+        "--as",
+        fiona,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(signed["signed_by"], fiona);
+
+    // Managed assurance (the demo's lionrock engagement, a period): a provider security lead tests and
+    // signs; the customer's compliance officer and an assessor do neither.
+    let managed = "lionrock-managed";
+    db.ok(&with(
+        &["engagements", "transition", managed, "start-fieldwork"],
+        &as_lead,
+    ));
+    let control = db.ok(&[
+        "engagements",
+        "questionnaire",
+        "show",
+        managed,
+        "--format",
+        "json",
+    ])[0]["question"]["control"]
+        .as_str()
+        .expect("a question")
+        .to_owned();
+    let period_test = |who: &str| {
+        db.run(&[
+            "engagements",
+            "test",
+            managed,
+            &control,
+            "--method",
+            "observation",
+            "--result",
+            "effective",
+            "--population",
+            "52",
+            "--sample-size",
+            "5",
+            "--as",
+            who,
+        ])
+    };
+    let (code, _, err) = period_test(mei);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("record-test-result"), "{err}");
+    let (code, _, err) = period_test(ASSESSOR);
+    assert_eq!(
+        code, 2,
+        "an assessor without a lionrock engagement does not see it: {err}"
+    );
+    assert!(err.contains("not found"), "{err}");
+    let (code, out, err) = period_test(LEAD);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&control), "{out}");
+    // Without a sample a period engagement's tested result is refused as input.
+    let (code, _, err) = db.run(&[
+        "engagements",
+        "test",
+        managed,
+        &control,
+        "--method",
+        "observation",
+        "--result",
+        "effective",
+        "--as",
+        LEAD,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a sample"), "{err}");
+    db.ok(&with(
+        &["engagements", "transition", managed, "start-reporting"],
+        &as_lead,
+    ));
+    let err = db.fails(1, &["engagements", "sign", managed, "--as", mei]);
+    assert!(
+        err.contains("only a provider security lead reviews and signs"),
+        "{err}"
+    );
+    let signed = db.ok(&with(&["engagements", "sign", managed], &as_lead));
+    assert_eq!(signed["signed_by"], LEAD);
+    assert_eq!(signed["state"], "signed");
 }
