@@ -156,7 +156,8 @@ impl From<Notification> for NotificationView {
 #[serde(tag = "view", rename_all = "kebab-case")]
 pub enum FindingDetail {
     Full {
-        finding: Finding,
+        /// Boxed: the whole record is far larger than a redacted exception.
+        finding: Box<Finding>,
         overdue: bool,
         timeline: Vec<TimelineView>,
         escalations: Vec<EscalationView>,
@@ -443,7 +444,7 @@ pub(crate) async fn detail_of<S: Store>(
         let escalations = store.list_escalations(scope, Some(id)).await?;
         return Ok(Some(FindingDetail::Full {
             overdue: finding.is_overdue(at),
-            finding,
+            finding: Box::new(finding),
             timeline: timeline.into_iter().map(Into::into).collect(),
             escalations: escalations.into_iter().map(Into::into).collect(),
         }));

@@ -160,6 +160,9 @@ async fn post(app: &Router, uri: &str, headers: &[(&str, &str)], body: Vec<u8>) 
     )
 }
 
+/// A delivery that must be refused: its headers, its body and the reason audited.
+type Forgery<'a> = (Vec<(&'a str, &'a str)>, Vec<u8>, &'a str);
+
 async fn refusals(store: &SqliteStore) -> Vec<(String, String)> {
     store
         .audit_records(&TenantScope::AllTenants, &ChainId::for_tenant(None))
@@ -200,7 +203,7 @@ async fn a_closed_github_issue_implements_the_fix_and_forgeries_are_refused_and_
         .expect("a digit to change");
     tampered[at] = b'8';
     let other_secret = format!("sha256={}", "ab".repeat(32));
-    let forgeries: [(Vec<(&str, &str)>, Vec<u8>, &str); 4] = [
+    let forgeries: [Forgery; 4] = [
         (
             vec![issues, ("x-hub-signature-256", signature.as_str())],
             tampered,

@@ -82,7 +82,7 @@ async fn finding_charts<S: Store>(store: &S, viewer: &Viewer) -> Result<FindingC
                 .iter()
                 .zip(CLASSES)
                 .zip(a.bands)
-                .map(|(((label, _), class), n)| Segment::new(class, *label, n))
+                .map(|(((label, _), class), n)| Segment::new(class, label, n))
                 .collect();
             (a.severity.name().to_owned(), segments)
         })
