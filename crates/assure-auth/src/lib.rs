@@ -10,8 +10,8 @@ mod sealed;
 mod vault;
 
 pub use sealed::{
-    INTEGRATION_KEY_PURPOSE, SEALED_SECRET_PREFIX, SealError, SecretSealer, is_sealed, tracker_context,
-    webhook_context,
+    INTEGRATION_KEY_PURPOSE, SEALED_SECRET_PREFIX, SealError, SecretSealer, is_sealed,
+    tracker_context, webhook_context,
 };
 pub use vault::{OpenedTotp, SEALED_TOTP_PREFIX, TOTP_KEY_PURPOSE, TotpVault};
 

@@ -161,7 +161,11 @@ pub struct NotificationSettings {
     pub notify_email: Vec<String>,
     /// A URL receiving every reminder and escalation as JSON signed with HMAC-SHA256
     /// (`X-Assure-Signature-256` over `TIMESTAMP.BODY`).
-    #[arg(long, env = "ASSURE_NOTIFY_WEBHOOK_URL", requires = "notify_webhook_secret")]
+    #[arg(
+        long,
+        env = "ASSURE_NOTIFY_WEBHOOK_URL",
+        requires = "notify_webhook_secret"
+    )]
     pub notify_webhook_url: Option<String>,
     /// The webhook's signing secret (stored sealed).
     #[arg(

@@ -99,8 +99,16 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     let listed = ok(
         dir,
         &[
-            "findings", "list", "--tenant", "northbank", "--severity", "high", "--state", "open",
-            "--format", "json",
+            "findings",
+            "list",
+            "--tenant",
+            "northbank",
+            "--severity",
+            "high",
+            "--state",
+            "open",
+            "--format",
+            "json",
         ],
     );
     assert!(
@@ -113,7 +121,14 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     );
     let other = ok(
         dir,
-        &["findings", "list", "--tenant", "brightpath", "--format", "json"],
+        &[
+            "findings",
+            "list",
+            "--tenant",
+            "brightpath",
+            "--format",
+            "json",
+        ],
     );
     assert!(
         !other.to_string().contains(&id),
@@ -123,10 +138,7 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     assert_eq!(code, 2, "an unknown state is a usage error: {err}");
 
     // Illegal steps are refused naming the allowed ones; closing names the missing validation.
-    let err = refused(
-        dir,
-        &["findings", "transition", &id, "close", "--as", LEAD],
-    );
+    let err = refused(dir, &["findings", "transition", &id, "close", "--as", LEAD]);
     assert!(
         err.contains("closing needs a passing regression validation"),
         "{err}"
@@ -152,7 +164,14 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     let (code, _, err) = run(
         dir,
         &[
-            "findings", "triage", &id, "--owner", "platform", "--ticket", "not a ticket", "--as",
+            "findings",
+            "triage",
+            &id,
+            "--owner",
+            "platform",
+            "--ticket",
+            "not a ticket",
+            "--as",
             LEAD,
         ],
     );
@@ -202,10 +221,7 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
         &["plan-action", "--milestone", "2030-01-15:fix the template"],
     );
     step(dir, &id, &["implement-fix", "--note", "ACL removed"]);
-    let err = refused(
-        dir,
-        &["findings", "transition", &id, "close", "--as", LEAD],
-    );
+    let err = refused(dir, &["findings", "transition", &id, "close", "--as", LEAD]);
     assert!(
         err.contains("fix-implemented cannot close: closing needs a passing regression validation"),
         "{err}"
@@ -221,11 +237,11 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
             "failed",
         ],
     );
-    assert_eq!(failed["state"], "action-planned", "a failed re-check plans again");
-    refused(
-        dir,
-        &["findings", "transition", &id, "close", "--as", LEAD],
+    assert_eq!(
+        failed["state"], "action-planned",
+        "a failed re-check plans again"
     );
+    refused(dir, &["findings", "transition", &id, "close", "--as", LEAD]);
     step(dir, &id, &["implement-fix"]);
     let (code, _, err) = run(
         dir,
@@ -288,7 +304,10 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     );
     let (code, text, err) = run(dir, &["findings", "show", &id]);
     assert_eq!(code, 0, "{err}");
-    assert!(text.contains("timeline:") && text.contains("NBSEC-42"), "{text}");
+    assert!(
+        text.contains("timeline:") && text.contains("NBSEC-42"),
+        "{text}"
+    );
     let (code, _, _) = run(dir, &["findings", "show", &id, "--tenant", "brightpath"]);
     assert_eq!(code, 2, "another tenant does not see it");
 
@@ -352,10 +371,7 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
     assert_eq!(code, 0, "{err}");
     let accepted: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(accepted["state"], "risk-accepted");
-    assert_eq!(
-        accepted["remediation"]["risk_acceptance"]["approver"],
-        LEAD
-    );
+    assert_eq!(accepted["remediation"]["risk_acceptance"]["approver"], LEAD);
     let err = refused(
         dir,
         &["findings", "transition", &rid, "reopen", "--as", LEAD],
@@ -388,7 +404,10 @@ fn a_finding_walks_the_remediation_path_and_closes_only_after_a_passing_validati
             "json",
         ],
     );
-    let kid = kev_finding["finding"]["id"].as_str().expect("id").to_owned();
+    let kid = kev_finding["finding"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     assert_eq!(kev_finding["finding"]["due_at"], "2027-04-30T00:00:00Z");
     let bad = dir.join("bad-kev.json");
     std::fs::write(&bad, r#"{"vulnerabilities": [{"cveID": "CVE-21-1"}]}"#).expect("write");
@@ -528,14 +547,20 @@ fn the_demo_has_findings_in_every_state_some_overdue_some_inherited() {
         "closed",
         "risk-accepted",
     ] {
-        assert!(states.contains(state), "no demo finding is {state}: {states:?}");
+        assert!(
+            states.contains(state),
+            "no demo finding is {state}: {states:?}"
+        );
     }
     let overdue = ok(dir, &["findings", "list", "--overdue", "--format", "json"]);
     assert!(
         overdue["total"].as_i64().expect("total") >= 2,
         "some overdue: {overdue}"
     );
-    let provider = ok(dir, &["findings", "list", "--inherited", "--format", "json"]);
+    let provider = ok(
+        dir,
+        &["findings", "list", "--inherited", "--format", "json"],
+    );
     let provider_items = provider["items"].as_array().expect("items");
     assert!(provider_items.len() >= 2, "{provider}");
     assert!(
@@ -580,14 +605,29 @@ fn the_demo_has_findings_in_every_state_some_overdue_some_inherited() {
     let id = seen_items[0]["id"].as_str().expect("id");
     let one = ok(
         dir,
-        &["findings", "show", id, "--tenant", "northbank", "--format", "json"],
+        &[
+            "findings",
+            "show",
+            id,
+            "--tenant",
+            "northbank",
+            "--format",
+            "json",
+        ],
     );
     assert!(one["inherited_exception"].is_object(), "{one}");
     assert!(!one.to_string().contains("Internal:"), "{one}");
     // Its own list holds only its own findings.
     let own = ok(
         dir,
-        &["findings", "list", "--tenant", "northbank", "--format", "json"],
+        &[
+            "findings",
+            "list",
+            "--tenant",
+            "northbank",
+            "--format",
+            "json",
+        ],
     );
     assert!(
         own["items"]
@@ -739,12 +779,11 @@ fn serve_stores_secrets_sealed_and_its_scheduler_sends_signed_webhooks() {
         .expect("runtime")
         .block_on(async {
             let pool = sqlx::SqlitePool::connect(&url).await.expect("connect");
-            let channels: Vec<String> = sqlx::query_scalar(
-                "SELECT target_json FROM notification_channels ORDER BY id",
-            )
-            .fetch_all(&pool)
-            .await
-            .expect("channels");
+            let channels: Vec<String> =
+                sqlx::query_scalar("SELECT target_json FROM notification_channels ORDER BY id")
+                    .fetch_all(&pool)
+                    .await
+                    .expect("channels");
             let trackers: Vec<(String, String)> =
                 sqlx::query_as("SELECT tracker, sealed FROM tracker_secrets ORDER BY tracker")
                     .fetch_all(&pool)
@@ -785,7 +824,11 @@ fn serve_stores_secrets_sealed_and_its_scheduler_sends_signed_webhooks() {
                 n
             })
     };
-    assert_eq!(count(url2), 6, "four channels and two trackers, written once");
+    assert_eq!(
+        count(url2),
+        6,
+        "four channels and two trackers, written once"
+    );
     let (code, out, err) = run(dir, &["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }

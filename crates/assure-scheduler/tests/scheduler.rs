@@ -7,12 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use assure_auth::SecretSealer;
 use assure_domain::TenantId;
 use assure_domain::escalation::{Alert, EscalationLevel};
 use assure_domain::finding::{Detection, FindingId, FindingOwner, FindingSource};
 use assure_domain::severity::Severity;
 use assure_domain::webhook;
-use assure_auth::SecretSealer;
 use assure_scheduler::{Deliverer, Scheduler, SmtpSettings, TestClock};
 use assure_store::findings::{Audience, Channel, ChannelTarget};
 use assure_store::{Actor, PgStore, SchedulerStore, SqliteStore, Store, TenantScope};

@@ -89,10 +89,7 @@ async fn race<S: Store>(stores: &[S]) {
             .await
             .expect("timeline");
         assert_eq!(timeline.len(), WRITERS, "one entry per detection");
-        assert_eq!(
-            timeline.iter().filter(|e| e.kind == "detected").count(),
-            1
-        );
+        assert_eq!(timeline.iter().filter(|e| e.kind == "detected").count(), 1);
     }
     let open = stores[0]
         .list_findings(&TenantScope::AllTenants, &FindingQuery::default())

@@ -241,8 +241,9 @@ fn path(
     if target >= 2 {
         steps.push((
             Step::RecordRootCause {
-                root_cause: "A change bypassed the baseline template; the drift check ran only weekly."
-                    .into(),
+                root_cause:
+                    "A change bypassed the baseline template; the drift check ran only weekly."
+                        .into(),
             },
             at(2),
         ));

@@ -270,8 +270,7 @@ fn state(value: &str) -> Result<RemediationState, Failure> {
 
 /// A day (end of that day, UTC) or an RFC 3339 instant.
 fn instant(flag: &str, value: &str) -> Result<OffsetDateTime, Failure> {
-    assure_domain::audit::parse_as_of(value)
-        .map_err(|e| Failure::Input(format!("--{flag}: {e}")))
+    assure_domain::audit::parse_as_of(value).map_err(|e| Failure::Input(format!("--{flag}: {e}")))
 }
 
 fn day(flag: &str, value: &str) -> Result<time::Date, Failure> {
@@ -375,7 +374,10 @@ fn finding_rows(items: &[Finding], now: OffsetDateTime) -> Rows {
                     owner_text(&f.owner),
                     f.severity.name().into(),
                     f.state.as_str().into(),
-                    f.control.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                    f.control
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
                     f.title.clone(),
                     due_text(f, now),
                     f.remediation
@@ -402,7 +404,10 @@ fn exception_rows(items: &[InheritedException]) -> Rows {
                     "provider (inherited)".into(),
                     e.severity.name().into(),
                     e.state.as_str().into(),
-                    e.control.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                    e.control
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
                     e.title.clone(),
                     match e.due_at {
                         Some(d) if e.overdue => format!("{} (overdue)", format_instant(d)),
@@ -559,10 +564,10 @@ pub async fn run<S: Store>(store: &S, command: FindingsCommand) -> Result<(), Fa
                 );
             }
             let f = outcome.finding;
-            a.out.emit(
-                &json!({ "created": outcome.created, "finding": f }),
-                || finding_rows(std::slice::from_ref(&f), now),
-            )
+            a.out
+                .emit(&json!({ "created": outcome.created, "finding": f }), || {
+                    finding_rows(std::slice::from_ref(&f), now)
+                })
         }
         FindingsCommand::List(a) => list(store, a, now).await,
         FindingsCommand::Show(a) => {
@@ -590,23 +595,29 @@ pub async fn run<S: Store>(store: &S, command: FindingsCommand) -> Result<(), Fa
                     .await
                     .map_err(refused)?;
                 if let Some(e) = seen.into_iter().find(|e| e.id == id) {
-                    return a
-                        .out
-                        .emit(&json!({ "inherited_exception": e }), || {
-                            exception_rows(std::slice::from_ref(&e))
-                        });
+                    return a.out.emit(&json!({ "inherited_exception": e }), || {
+                        exception_rows(std::slice::from_ref(&e))
+                    });
                 }
             }
             Err(Failure::Input(format!("no finding {id}")))
         }
         FindingsCommand::Triage(a) => {
-            let ticket = Ticket::parse(&a.ticket)
-                .map_err(|e| Failure::Input(format!("--ticket: {e}")))?;
+            let ticket =
+                Ticket::parse(&a.ticket).map_err(|e| Failure::Input(format!("--ticket: {e}")))?;
             let step = Step::Triage {
                 owner: a.owner.clone(),
                 ticket,
             };
-            step_and_print(store, &a.person, &a.id, &step, Action::ManageFinding, &a.out).await
+            step_and_print(
+                store,
+                &a.person,
+                &a.id,
+                &step,
+                Action::ManageFinding,
+                &a.out,
+            )
+            .await
         }
         FindingsCommand::Transition(a) => {
             let kind = StepKind::parse(&a.step).ok_or_else(|| {
@@ -618,7 +629,15 @@ pub async fn run<S: Store>(store: &S, command: FindingsCommand) -> Result<(), Fa
                 ))
             })?;
             let step = step_from(&a, kind, now)?;
-            step_and_print(store, &a.person, &a.id, &step, Action::ManageFinding, &a.out).await
+            step_and_print(
+                store,
+                &a.person,
+                &a.id,
+                &step,
+                Action::ManageFinding,
+                &a.out,
+            )
+            .await
         }
         FindingsCommand::AcceptRisk(a) => {
             let (user, _, _) = acting(store, &a.person, Action::AcceptRisk).await?;
@@ -762,10 +781,10 @@ async fn list<S: Store>(store: &S, a: ListArgs, now: OffsetDateTime) -> Result<(
                 .filter(|e| query.control.is_none() || e.control == query.control)
                 .filter(|e| !a.overdue || e.overdue)
                 .collect();
-            a.out.emit(
-                &json!({ "items": seen, "total": seen.len() }),
-                || exception_rows(&seen),
-            )
+            a.out
+                .emit(&json!({ "items": seen, "total": seen.len() }), || {
+                    exception_rows(&seen)
+                })
         }
         Some(t) => {
             let scope = TenantScope::Tenant(t.clone());
@@ -775,17 +794,19 @@ async fn list<S: Store>(store: &S, a: ListArgs, now: OffsetDateTime) -> Result<(
                 )));
             }
             let page = store.list_findings(&scope, &query).await?;
-            a.out.emit(
-                &json!({ "items": page.items, "total": page.total }),
-                || finding_rows(&page.items, now),
-            )
+            a.out
+                .emit(&json!({ "items": page.items, "total": page.total }), || {
+                    finding_rows(&page.items, now)
+                })
         }
         None => {
-            let page = store.list_findings(&TenantScope::AllTenants, &query).await?;
-            a.out.emit(
-                &json!({ "items": page.items, "total": page.total }),
-                || finding_rows(&page.items, now),
-            )
+            let page = store
+                .list_findings(&TenantScope::AllTenants, &query)
+                .await?;
+            a.out
+                .emit(&json!({ "items": page.items, "total": page.total }), || {
+                    finding_rows(&page.items, now)
+                })
         }
     }
 }

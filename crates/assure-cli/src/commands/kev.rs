@@ -126,7 +126,11 @@ async fn acting<S: Store>(store: &S, who: &str) -> Result<Actor, Failure> {
     let user = store
         .get_user(&assure_domain::UserId::from(who))
         .await?
-        .ok_or_else(|| Failure::Input(format!("--as {who}: no such user (see `assure users list`)")))?;
+        .ok_or_else(|| {
+            Failure::Input(format!(
+                "--as {who}: no such user (see `assure users list`)"
+            ))
+        })?;
     if user.disabled || !assure_domain::access::permits(user.role, Action::ImportContent) {
         return Err(Failure::Negative(format!(
             "refused: {who} ({}) may not import the KEV catalogue: it needs a provider admin or security lead",

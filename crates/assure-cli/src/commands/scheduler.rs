@@ -19,9 +19,6 @@ use time::{Duration, OffsetDateTime};
 use crate::Failure;
 use crate::settings::NotificationSettings;
 
-/// Trackers whose inbound webhooks Assure verifies.
-pub const TRACKERS: [&str; 2] = ["github", "jira"];
-
 /// The reminder and escalation thresholds the settings give.
 pub fn escalation_policy(n: &NotificationSettings) -> Result<EscalationPolicy, Failure> {
     let [customer, lead, oversight] = n.escalation_days.as_slice() else {
@@ -74,7 +71,9 @@ fn wanted_channels(
     let mut out = Vec::new();
     for entry in &n.notify_email {
         let (audience, to) = entry.split_once('=').ok_or_else(|| {
-            Failure::Input(format!("--notify-email: expected AUDIENCE=ADDRESS, not {entry:?}"))
+            Failure::Input(format!(
+                "--notify-email: expected AUDIENCE=ADDRESS, not {entry:?}"
+            ))
         })?;
         let audience = Audience::parse(audience.trim()).ok_or_else(|| {
             Failure::Input(format!(
@@ -167,14 +166,11 @@ pub async fn configure<S: Store>(
     ] {
         let Some(secret) = secret else { continue };
         let context = tracker_context(tracker);
-        let same = store
-            .tracker_secret(tracker)
-            .await?
-            .is_some_and(|old| {
-                sealer
-                    .open(&context, &old.sealed)
-                    .is_ok_and(|s| s.as_str() == secret.0.as_str())
-            });
+        let same = store.tracker_secret(tracker).await?.is_some_and(|old| {
+            sealer
+                .open(&context, &old.sealed)
+                .is_ok_and(|s| s.as_str() == secret.0.as_str())
+        });
         if !same {
             let sealed = sealer
                 .seal(&context, &secret.0)

@@ -167,7 +167,10 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
     let sealer = super::keys::integration_sealer(settings)?;
     match super::scheduler::configure(&store, &args.notify, &sealer).await? {
         0 => {}
-        n => tracing::info!(written = n, "notification channels and tracker secrets stored sealed"),
+        n => tracing::info!(
+            written = n,
+            "notification channels and tracker secrets stored sealed"
+        ),
     }
     let scheduler = super::scheduler::start(store.clone(), &args.notify, sealer).await?;
     let key = provider_key(settings)?;
