@@ -94,6 +94,8 @@ pub async fn prepare<S: Store>(
         let f = super::demo_findings::load(store, p).await?;
         line.push_str(&format!("; {f} demo findings"));
         demo_logins(store, &actor, p, &super::keys::totp_vault(settings)?).await?;
+        let engagements = super::demo_engagements::load(store, settings, p).await?;
+        line.push_str(&format!("; {engagements}"));
     } else {
         first_admin_account(store, &actor, first_admin).await?;
     }
