@@ -50,6 +50,10 @@ impl From<assure_store::StoreError> for Problem {
     fn from(e: assure_store::StoreError) -> Self {
         match e {
             assure_store::StoreError::NotFound(what) => Self::not_found(&what),
+            assure_store::StoreError::Enrolment(e) => crate::problem_engagement::enrolment(e),
+            assure_store::StoreError::Engagement(e) => crate::problem_engagement::engagement(e),
+            assure_store::StoreError::Test(e) => crate::problem_engagement::test(e),
+            assure_store::StoreError::Trust(e) => crate::problem_engagement::trust(e),
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::new(
