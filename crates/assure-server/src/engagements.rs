@@ -18,18 +18,19 @@ use assure_domain::engagement::{
     Engagement, EngagementState, EngagementStep, Scope, ScopedControl, Tier,
 };
 use assure_domain::enrolment::{Enrolment, EnrolmentStep, Ineligibility, Intake};
+use assure_domain::evidence::EvidenceId;
 use assure_domain::questionnaire::{
     CaiqRow, Question, Response, RowError, caiq, caiq_sheet, to_sheet,
 };
 use assure_domain::testing::{
     ControlTest, DraftFinding, Sample, TestMethod, TestResult, draw_sample,
 };
+use assure_domain::user::User;
 use assure_domain::{AssessorFirmId, ControlId, EngagementId, TenantId, UserId};
 use assure_reports::questionnaire::{SheetFormat, read_sheet_bytes, sheet_bytes};
 use assure_store::engagement::{
     NewEngagement, SheetImport, engagement, import_sheet, in_scope, questionnaire, roll_forward_to,
 };
-use assure_domain::user::User;
 use assure_store::{Actor, MappingFilter, Store, StoreError, TenantScope};
 use axum::Json;
 use axum::body::Bytes;
@@ -65,7 +66,10 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .put("/engagements/{engagement}/scope", put_scope::<S>)
         .put("/engagements/{engagement}/assessors", assign::<S>)
         .post("/engagements/{engagement}/transitions", step::<S>)
-        .get("/engagements/{engagement}/questionnaire", get_questionnaire::<S>)
+        .get(
+            "/engagements/{engagement}/questionnaire",
+            get_questionnaire::<S>,
+        )
         .put("/engagements/{engagement}/answers", answer::<S>)
         .get(
             "/engagements/{engagement}/questionnaire/export",
@@ -216,9 +220,17 @@ pub struct RollForwardRequest {
 
 // ----- helpers -----
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, Problem> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Problem::bad_field("body", format!("not {what}: {e}")))
+/// A JSON body, or a 400 naming what was expected. The parser's position is left out of the answer:
+/// it depends on the values sent, and the same mistake must read the same whatever the IDs in it.
+pub(crate) fn body<T: serde::de::DeserializeOwned>(
+    bytes: &Bytes,
+    what: &str,
+) -> Result<T, Problem> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let text = e.to_string();
+        let text = text.split(" at line ").next().unwrap_or_default();
+        Problem::bad_field("body", format!("not {what}: {text}"))
+    })
 }
 
 pub(crate) fn today() -> Date {
@@ -234,14 +246,14 @@ pub(crate) fn parse_day(field: &str, value: &str) -> Result<Date, Problem> {
 }
 
 /// The same answer for an enrolment that does not exist and one of a tenant the caller may not see.
-fn no_enrolment(tenant: &str) -> Problem {
-    Problem::not_found(&format!("enrolment of tenant {tenant}"))
+fn no_enrolment(_tenant: &str) -> Problem {
+    Problem::not_found("enrolment")
 }
 
 fn sheet_format(params: &HashMap<String, String>) -> Result<SheetFormat, Problem> {
     match params.get("format").map(String::as_str) {
-        None | Some("xlsx") => Ok(SheetFormat::Xlsx),
-        Some("csv") => Ok(SheetFormat::Csv),
+        Some("xlsx") => Ok(SheetFormat::Xlsx),
+        None | Some("csv") => Ok(SheetFormat::Csv),
         Some(other) => Err(Problem::bad_field(
             "format",
             format!("format must be csv or xlsx, not {other:?}"),
@@ -372,7 +384,9 @@ fn window(
         other => {
             return Err(Problem::bad_field(
                 "sort",
-                format!("sort must be created, id, tenant or state (prefix - to reverse), not {other:?}"),
+                format!(
+                    "sort must be created, id, tenant or state (prefix - to reverse), not {other:?}"
+                ),
             ));
         }
     }
@@ -434,12 +448,12 @@ pub(crate) fn filtered(
 fn sample_of(request: SampleRequest) -> Result<Sample, Problem> {
     let items = match request.items {
         Some(items) => items,
-        None => draw_sample(request.population, request.size, &request.seed).map_err(|e| {
-            Problem {
+        None => {
+            draw_sample(request.population, request.size, &request.seed).map_err(|e| Problem {
                 field: Some("sample".to_owned()),
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-            }
-        })?,
+            })?
+        }
     };
     Ok(Sample {
         population_description: request.population_description,
@@ -472,7 +486,7 @@ pub(crate) async fn record<S: Store>(
             .evidence
             .iter()
             .filter(|e| !e.trim().is_empty())
-            .map(|e| e.trim().into())
+            .map(|e| EvidenceId::new(e.trim()))
             .collect(),
         tester: user.id.clone(),
         recorded_at: OffsetDateTime::now_utc(),
@@ -489,9 +503,9 @@ pub(crate) async fn record<S: Store>(
 pub(crate) fn step_action(step: EngagementStep) -> Action {
     match step {
         EngagementStep::Sign => Action::SignEngagement,
-        EngagementStep::StartFieldwork | EngagementStep::StartReporting | EngagementStep::Reopen => {
-            Action::ManageEngagement
-        }
+        EngagementStep::StartFieldwork
+        | EngagementStep::StartReporting
+        | EngagementStep::Reopen => Action::ManageEngagement,
     }
 }
 
@@ -967,7 +981,7 @@ pub(crate) async fn answer<S: Store>(
 #[utoipa::path(get, path = "/api/v1/engagements/{engagement}/questionnaire/export", tag = "engagements",
     params(
         ("engagement" = String, Path, description = "Engagement id", example = "northbank-2026"),
-        ("format" = Option<String>, Query, description = "xlsx (default) or csv", pattern = "^(csv|xlsx)$"),
+        ("format" = Option<String>, Query, description = "csv (default) or xlsx", pattern = "^(csv|xlsx)$"),
     ),
     responses(
         (status = 200, description = "The questionnaire as a file", content(
@@ -991,7 +1005,11 @@ pub(crate) async fn export_questionnaire<S: Store>(
         questionnaire(&state.store, cap.scope(), &EngagementId::from(id.as_str())).await?;
     let bytes = sheet_bytes(&to_sheet(&questions, &answers), format, "Questionnaire")
         .map_err(report_problem)?;
-    Ok(attachment(bytes, format, &format!("{}-questionnaire", e.id)))
+    Ok(attachment(
+        bytes,
+        format,
+        &format!("{}-questionnaire", e.id),
+    ))
 }
 
 /// Imports answers from a questionnaire file (multipart `file`, or the raw body with `?format=` or

@@ -34,7 +34,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::api::Page;
 use crate::auth::Principal;
-use crate::engagements::parse_day;
+use crate::engagements::{body, parse_day};
 use crate::problem::Problem;
 use crate::routing::Routes;
 
@@ -92,11 +92,6 @@ pub struct RefusalView {
     pub detail: String,
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, Problem> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| Problem::bad_field("body", format!("not {what}: {e}")))
-}
-
 /// The tenant a request, acceptance or download is for: the one named, else the caller's own. It must
 /// be in the caller's scope (else "not found", like a tenant that does not exist), and the caller one of
 /// its own users: the trust center's terms and NDA bind the tenant's people, not the provider's.
@@ -119,7 +114,7 @@ pub(crate) async fn tenant_for<S: Store>(
     store
         .get_tenant(scope, &tenant)
         .await?
-        .ok_or_else(|| Problem::not_found(&format!("tenant {tenant}")))?;
+        .ok_or_else(|| Problem::not_found("tenant"))?;
     if user.affiliation != Affiliation::Tenant(tenant.clone()) {
         return Err(Problem::new(
             StatusCode::FORBIDDEN,
@@ -188,7 +183,7 @@ pub(crate) async fn show_document<S: Store>(
         .store
         .get_trust_document(&TrustDocumentId::new(id.clone()))
         .await?
-        .ok_or_else(|| Problem::not_found(&format!("trust document {id}")))?;
+        .ok_or_else(|| Problem::not_found("trust document"))?;
     Ok(Json(document))
 }
 
@@ -220,7 +215,8 @@ pub(crate) async fn accept_terms<S: Store>(
         &principal.user,
         cap.scope(),
         request.tenant.as_deref(),
-    ).await?;
+    )
+    .await?;
     let acceptance = state
         .store
         .accept_trust_terms(
@@ -290,9 +286,7 @@ pub(crate) async fn serve_download<S: Store>(
         )
         .await
         .map_err(|e| match e {
-            EvidenceError::Store(StoreError::NotFound(_)) => {
-                Problem::not_found(&format!("trust document {id}"))
-            }
+            EvidenceError::Store(StoreError::NotFound(_)) => Problem::not_found("trust document"),
             EvidenceError::Store(other) => other.into(),
             other => {
                 tracing::error!(error = %other, "trust-center download");
@@ -387,10 +381,7 @@ pub(crate) async fn list_requests<S: Store>(
             })
             .transpose()?,
     };
-    let items = state
-        .store
-        .list_trust_requests(cap.scope(), &query)
-        .await?;
+    let items = state.store.list_trust_requests(cap.scope(), &query).await?;
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
     Ok(Json(Page {
         items,
@@ -417,14 +408,17 @@ pub(crate) async fn request_access<S: Store>(
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<AccessRequest>), Problem> {
     let cap = principal.authorize(Action::ReadTrustCenter)?;
-    let request: AccessRequestBody =
-        body(&bytes, "an access request ({document, tenant?, justification?})")?;
+    let request: AccessRequestBody = body(
+        &bytes,
+        "an access request ({document, tenant?, justification?})",
+    )?;
     let tenant = tenant_for(
         &state.store,
         &principal.user,
         cap.scope(),
         request.tenant.as_deref(),
-    ).await?;
+    )
+    .await?;
     let filed = state
         .store
         .request_trust_access(
@@ -460,7 +454,7 @@ pub(crate) async fn show_request<S: Store>(
         .store
         .get_trust_request(cap.scope(), &AccessRequestId::new(id.clone()))
         .await?
-        .ok_or_else(|| Problem::not_found(&format!("trust request {id}")))?;
+        .ok_or_else(|| Problem::not_found("trust request"))?;
     Ok(Json(request))
 }
 
@@ -529,7 +523,7 @@ pub(crate) async fn decide_request<S: Store>(
         )
         .await
         .map_err(|e| match e {
-            StoreError::NotFound(_) => Problem::not_found(&format!("trust request {id}")),
+            StoreError::NotFound(_) => Problem::not_found("trust request"),
             other => other.into(),
         })
 }

@@ -24,7 +24,9 @@ fn viewer(user: &str, role: Role, tenant: Option<&str>) -> Viewer {
         role,
         tenant: tenant.map(Into::into),
         scope: match (role, tenant) {
-            (Role::Assessor, _) => TenantScope::Tenants(std::iter::once("northbank".into()).collect()),
+            (Role::Assessor, _) => {
+                TenantScope::Tenants(std::iter::once("northbank".into()).collect())
+            }
             (_, Some(t)) => TenantScope::Tenant(t.into()),
             (_, None) => TenantScope::AllTenants,
         },
@@ -234,8 +236,6 @@ fn assert_well_formed(path: &str, body: &str) {
     }
 }
 
-
-
 async fn multipart(
     demo: &Demo,
     who: &Viewer,
@@ -289,7 +289,11 @@ async fn a_third_party_engagement_through_the_pages() {
         Role::CustomerViewer,
         Some("northbank"),
     );
-    let dpo = viewer("dpo@northbank.example", Role::CustomerDpo, Some("northbank"));
+    let dpo = viewer(
+        "dpo@northbank.example",
+        Role::CustomerDpo,
+        Some("northbank"),
+    );
     let stranger = viewer(
         "jonas.albrecht@brightpath.example",
         Role::CustomerComplianceOfficer,
@@ -322,7 +326,11 @@ async fn a_third_party_engagement_through_the_pages() {
     );
 
     let (status, body) = demo
-        .post(&officer, "/engagements/enrolments", &[("tenant", "northbank")])
+        .post(
+            &officer,
+            "/engagements/enrolments",
+            &[("tenant", "northbank")],
+        )
         .await;
     assert_eq!(
         status,
@@ -587,7 +595,10 @@ async fn the_trust_center_page_requests_decides_and_refuses_a_download_naming_wh
         .post(
             &officer,
             "/trust/requests",
-            &[("document", document.id.as_str()), ("justification", "annual review")],
+            &[
+                ("document", document.id.as_str()),
+                ("justification", "annual review"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");

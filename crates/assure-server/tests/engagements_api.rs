@@ -145,7 +145,12 @@ impl World {
     /// activation.
     async fn enrol_northbank(&self) {
         let (s, v) = self
-            .call(ADMIN, "POST", "/api/v1/enrolments", Some(json!({"tenant": "northbank"})))
+            .call(
+                ADMIN,
+                "POST",
+                "/api/v1/enrolments",
+                Some(json!({"tenant": "northbank"})),
+            )
             .await;
         assert_eq!(s, 201, "{v}");
         let (s, v) = self
@@ -172,7 +177,12 @@ impl World {
             .call(ADMIN, "POST", steps, Some(json!({"step": "activate"})))
             .await;
         assert_eq!(s, 409, "an illegal step names the allowed ones: {v}");
-        assert!(v["detail"].as_str().is_some_and(|d| d.contains("start-intake")), "{v}");
+        assert!(
+            v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("start-intake")),
+            "{v}"
+        );
         let (s, v) = self
             .call(ADMIN, "POST", steps, Some(json!({"step": "start-intake"})))
             .await;
@@ -181,7 +191,10 @@ impl World {
             .call(ADMIN, "POST", steps, Some(json!({"step": "record-nda"})))
             .await;
         assert_eq!(s, 409, "no NDA day: every unmet rule is named: {v}");
-        assert!(v["problems"].as_array().is_some_and(|p| !p.is_empty()), "{v}");
+        assert!(
+            v["problems"].as_array().is_some_and(|p| !p.is_empty()),
+            "{v}"
+        );
         let (s, v) = self
             .call(
                 ADMIN,
@@ -205,25 +218,30 @@ fn sheet_of(bytes: &[u8], format: SheetFormat) -> Sheet {
 }
 
 fn column(sheet: &Sheet, name: &str) -> usize {
-    sheet
-        .header
-        .iter()
-        .position(|h| h == name)
-        .expect("column")
+    sheet.header.iter().position(|h| h == name).expect("column")
 }
 
 #[tokio::test]
 async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_the_tier_s_people_act()
-{
+ {
     let w = World::new().await;
     let (s, _) = w
-        .call(OFFICER, "POST", "/api/v1/enrolments", Some(json!({"tenant": "northbank"})))
+        .call(
+            OFFICER,
+            "POST",
+            "/api/v1/enrolments",
+            Some(json!({"tenant": "northbank"})),
+        )
         .await;
     assert_eq!(s, 403, "a customer does not move its own enrolment");
     w.enrol_northbank().await;
-    let (s, v) = w.call(OFFICER, "GET", "/api/v1/enrolments/northbank", None).await;
+    let (s, v) = w
+        .call(OFFICER, "GET", "/api/v1/enrolments/northbank", None)
+        .await;
     assert_eq!((s, &v["state"]), (200, &json!("active")), "{v}");
-    let (s, _) = w.call(OFFICER, "GET", "/api/v1/enrolments/brightpath", None).await;
+    let (s, _) = w
+        .call(OFFICER, "GET", "/api/v1/enrolments/brightpath", None)
+        .await;
     assert_eq!(s, 404, "another tenant's enrolment is not there");
 
     let engagement = json!({
@@ -234,15 +252,27 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
                   "period": {"kind": "period", "start": "2026-01-01", "end": "2026-12-31"}},
     });
     let (s, _) = w
-        .call(OFFICER, "POST", "/api/v1/engagements", Some(engagement.clone()))
+        .call(
+            OFFICER,
+            "POST",
+            "/api/v1/engagements",
+            Some(engagement.clone()),
+        )
         .await;
     assert_eq!(s, 403, "a customer does not open engagements");
     let mut bad = engagement.clone();
     bad["scope"]["frameworks"] = json!(["gdpr"]);
-    let (s, v) = w.call(ADMIN, "POST", "/api/v1/engagements", Some(bad)).await;
+    let (s, v) = w
+        .call(ADMIN, "POST", "/api/v1/engagements", Some(bad))
+        .await;
     assert_eq!(s, 422, "northbank does not follow GDPR: {v}");
     let (s, v) = w
-        .call(ADMIN, "POST", "/api/v1/engagements", Some(engagement.clone()))
+        .call(
+            ADMIN,
+            "POST",
+            "/api/v1/engagements",
+            Some(engagement.clone()),
+        )
         .await;
     assert_eq!(s, 201, "{v}");
     let (s, _) = w
@@ -252,12 +282,15 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
     let base = "/api/v1/engagements/nb-2026";
 
     let (s, v) = w
-        .call(ADMIN, "POST", &format!("{base}/transitions"), Some(json!({"step": "start-fieldwork"})))
+        .call(
+            ADMIN,
+            "POST",
+            &format!("{base}/transitions"),
+            Some(json!({"step": "start-fieldwork"})),
+        )
         .await;
     assert_eq!(s, 409, "no assessors yet: {v}");
-    let (s, v) = w
-        .call(ASSESSOR, "GET", base, None)
-        .await;
+    let (s, v) = w.call(ASSESSOR, "GET", base, None).await;
     assert_eq!(s, 404, "an assessor not yet assigned sees nothing: {v}");
     let (s, v) = w
         .call(
@@ -291,7 +324,12 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
     assert!(questions > 0, "{q}");
     assert_eq!(q["answers"], json!([]));
     let csv = w
-        .send(OFFICER, "GET", &format!("{base}/questionnaire/export?format=csv"), None)
+        .send(
+            OFFICER,
+            "GET",
+            &format!("{base}/questionnaire/export?format=csv"),
+            None,
+        )
         .await;
     assert_eq!(csv.status, 200);
     let sheet = sheet_of(&csv.bytes, SheetFormat::Csv);
@@ -318,7 +356,12 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
         .iter()
         .filter_map(|p| p["row"].as_u64())
         .collect();
-    assert_eq!(rows, vec![2, 3], "every row error, in order: {}", refused.json);
+    assert_eq!(
+        rows,
+        vec![2, 3],
+        "every row error, in order: {}",
+        refused.json
+    );
     let mut no_column = sheet.clone();
     no_column.header.retain(|h| h != "answer");
     for row in &mut no_column.rows {
@@ -344,7 +387,11 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
     let (_, q) = w
         .call(OFFICER, "GET", &format!("{base}/questionnaire"), None)
         .await;
-    assert_eq!(q["answers"], json!([]), "a refused file leaves the answers as they were");
+    assert_eq!(
+        q["answers"],
+        json!([]),
+        "a refused file leaves the answers as they were"
+    );
 
     let mut answered = sheet.clone();
     let explanation = column(&answered, "explanation");
@@ -380,58 +427,118 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
 
     // Fieldwork: only the assigned assessor tests, with the sample its seed draws.
     let (s, v) = w
-        .call(ADMIN, "POST", &format!("{base}/transitions"), Some(json!({"step": "start-fieldwork"})))
+        .call(
+            ADMIN,
+            "POST",
+            &format!("{base}/transitions"),
+            Some(json!({"step": "start-fieldwork"})),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
-    let control = q["questions"][0]["control"].as_str().expect("control").to_owned();
+    let control = q["questions"][0]["control"]
+        .as_str()
+        .expect("control")
+        .to_owned();
     let test = json!({
         "control": control, "method": "inspection", "result": "effective",
         "notes": "25 approvals inspected",
         "sample": {"population_description": "access requests approved in 2026", "population": 250,
                    "size": 25, "seed": "nb-2026-sample"},
     });
-    let (s, v) = w.call(OFFICER, "POST", &format!("{base}/tests"), Some(test.clone())).await;
+    let (s, v) = w
+        .call(
+            OFFICER,
+            "POST",
+            &format!("{base}/tests"),
+            Some(test.clone()),
+        )
+        .await;
     assert_eq!(s, 403, "the role may not record results: {v}");
-    let (s, v) = w.call(LEAD, "POST", &format!("{base}/tests"), Some(test.clone())).await;
+    let (s, v) = w
+        .call(LEAD, "POST", &format!("{base}/tests"), Some(test.clone()))
+        .await;
     assert_eq!(s, 403, "the tier names the assigned assessors only: {v}");
-    assert!(v["detail"].as_str().is_some_and(|d| d.contains("assessors assigned")), "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("assessors assigned")),
+        "{v}"
+    );
     let mut unsampled = test.clone();
     unsampled["sample"] = Value::Null;
-    let (s, v) = w.call(ASSESSOR, "POST", &format!("{base}/tests"), Some(unsampled)).await;
+    let (s, v) = w
+        .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(unsampled))
+        .await;
     assert_eq!((s, &v["field"]), (422, &json!("sample")), "{v}");
     let mut forged = test.clone();
     forged["sample"]["items"] = json!((1..=25).collect::<Vec<u64>>());
-    let (s, v) = w.call(ASSESSOR, "POST", &format!("{base}/tests"), Some(forged)).await;
-    assert_eq!((s, &v["field"]), (422, &json!("sample")), "items not drawn from the seed: {v}");
-    let (s, v) = w.call(ASSESSOR, "POST", &format!("{base}/tests"), Some(test)).await;
+    let (s, v) = w
+        .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(forged))
+        .await;
+    assert_eq!(
+        (s, &v["field"]),
+        (422, &json!("sample")),
+        "items not drawn from the seed: {v}"
+    );
+    let (s, v) = w
+        .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(test))
+        .await;
     assert_eq!(s, 201, "{v}");
-    assert_eq!(v["test"]["sample"]["items"].as_array().map(Vec::len), Some(25));
+    assert_eq!(
+        v["test"]["sample"]["items"].as_array().map(Vec::len),
+        Some(25)
+    );
     assert_eq!(v["draft_finding"], Value::Null);
     let (s, v) = w.call(VIEWER, "GET", &format!("{base}/tests"), None).await;
     assert_eq!((s, v["total"].as_i64()), (200, Some(1)), "{v}");
 
     // Signing: only the assigned assessor.
     let (s, _) = w
-        .call(ADMIN, "POST", &format!("{base}/transitions"), Some(json!({"step": "start-reporting"})))
+        .call(
+            ADMIN,
+            "POST",
+            &format!("{base}/transitions"),
+            Some(json!({"step": "start-reporting"})),
+        )
         .await;
     assert_eq!(s, 200);
     for who in [LEAD, OFFICER] {
         let (s, v) = w
-            .call(who, "POST", &format!("{base}/transitions"), Some(json!({"step": "sign"})))
+            .call(
+                who,
+                "POST",
+                &format!("{base}/transitions"),
+                Some(json!({"step": "sign"})),
+            )
             .await;
         assert_eq!(s, 403, "{who} may not sign a third-party assessment: {v}");
     }
     let (s, v) = w
-        .call(ASSESSOR, "POST", &format!("{base}/transitions"), Some(json!({"step": "sign"})))
+        .call(
+            ASSESSOR,
+            "POST",
+            &format!("{base}/transitions"),
+            Some(json!({"step": "sign"})),
+        )
         .await;
     assert_eq!((s, &v["state"]), (200, &json!("signed")), "{v}");
     let (s, v) = w
-        .call(ASSESSOR, "POST", &format!("{base}/transitions"), Some(json!({"step": "sign"})))
+        .call(
+            ASSESSOR,
+            "POST",
+            &format!("{base}/transitions"),
+            Some(json!({"step": "sign"})),
+        )
         .await;
     assert_eq!(s, 404, "signed: the assessor's scope is closed again: {v}");
 
     let (s, v) = w
-        .call(ADMIN, "POST", &format!("{base}/roll-forward"), Some(json!({"id": "nb-2027"})))
+        .call(
+            ADMIN,
+            "POST",
+            &format!("{base}/roll-forward"),
+            Some(json!({"id": "nb-2027"})),
+        )
         .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["previous"], "nb-2026");
@@ -440,12 +547,21 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
         .call(OFFICER, "GET", "/api/v1/engagements?sort=id&limit=1", None)
         .await;
     assert_eq!(s, 200);
-    assert_eq!((v["total"].as_i64(), v["items"][0]["id"].as_str()), (Some(2), Some("nb-2026")));
+    assert_eq!(
+        (v["total"].as_i64(), v["items"][0]["id"].as_str()),
+        (Some(2), Some("nb-2026"))
+    );
     let (s, v) = w
         .call(OTHER_OFFICER, "GET", "/api/v1/engagements", None)
         .await;
-    assert_eq!((s, v["total"].as_i64()), (200, Some(0)), "brightpath sees none of northbank's");
-    let (s, _) = w.call(OFFICER, "GET", "/api/v1/engagements?sort=colour", None).await;
+    assert_eq!(
+        (s, v["total"].as_i64()),
+        (200, Some(0)),
+        "brightpath sees none of northbank's"
+    );
+    let (s, _) = w
+        .call(OFFICER, "GET", "/api/v1/engagements?sort=colour", None)
+        .await;
     assert_eq!(s, 400);
 }
 
@@ -492,7 +608,10 @@ async fn a_trust_center_download_is_refused_and_recorded_until_request_approval_
         .iter()
         .filter_map(|r| r["reason"].as_str())
         .collect();
-    assert_eq!(reasons, vec!["not-requested", "terms-not-accepted", "no-valid-nda"]);
+    assert_eq!(
+        reasons,
+        vec!["not-requested", "terms-not-accepted", "no-valid-nda"]
+    );
     let attempts = w
         .store
         .list_trust_downloads(&TenantScope::AllTenants, Some(&"northbank".into()))
@@ -503,43 +622,97 @@ async fn a_trust_center_download_is_refused_and_recorded_until_request_approval_
 
     let (s, _) = w.call(ADMIN, "GET", &content, None).await;
     assert_eq!(s, 400, "the provider names no tenant of its own");
-    let (s, _) = w.call(ADMIN, "GET", &format!("{content}?tenant=northbank"), None).await;
+    let (s, _) = w
+        .call(ADMIN, "GET", &format!("{content}?tenant=northbank"), None)
+        .await;
     assert_eq!(s, 403, "only the tenant's own people download");
     let (s, _) = w
-        .call(OTHER_OFFICER, "GET", &format!("{content}?tenant=northbank"), None)
+        .call(
+            OTHER_OFFICER,
+            "GET",
+            &format!("{content}?tenant=northbank"),
+            None,
+        )
         .await;
     assert_eq!(s, 404, "another tenant is not there");
 
     let (s, request) = w
-        .call(OFFICER, "POST", "/api/v1/trust/requests", Some(json!({"document": doc, "justification": "vendor review"})))
+        .call(
+            OFFICER,
+            "POST",
+            "/api/v1/trust/requests",
+            Some(json!({"document": doc, "justification": "vendor review"})),
+        )
         .await;
     assert_eq!(s, 201, "{request}");
     let id = request["id"].as_str().expect("id").to_owned();
     let (s, _) = w
-        .call(VIEWER, "POST", "/api/v1/trust/requests", Some(json!({"document": doc})))
+        .call(
+            VIEWER,
+            "POST",
+            "/api/v1/trust/requests",
+            Some(json!({"document": doc})),
+        )
         .await;
     assert_eq!(s, 409, "one open request per tenant and document");
-    let (s, _) = w.call(OTHER_OFFICER, "GET", &format!("/api/v1/trust/requests/{id}"), None).await;
+    let (s, _) = w
+        .call(
+            OTHER_OFFICER,
+            "GET",
+            &format!("/api/v1/trust/requests/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(s, 404, "another tenant's request is not there");
     let decision = format!("/api/v1/trust/requests/{id}/decision");
-    let (s, _) = w.call(OFFICER, "POST", &decision, Some(json!({"decision": "approve"}))).await;
+    let (s, _) = w
+        .call(
+            OFFICER,
+            "POST",
+            &decision,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
     assert_eq!(s, 403, "a customer does not decide");
     let (s, v) = w
-        .call(LEAD, "POST", &decision, Some(json!({"decision": "approve", "expires": "2001-01-01"})))
+        .call(
+            LEAD,
+            "POST",
+            &decision,
+            Some(json!({"decision": "approve", "expires": "2001-01-01"})),
+        )
         .await;
     assert_eq!((s, &v["field"]), (422, &json!("expires")), "{v}");
-    let (s, v) = w.call(LEAD, "POST", &decision, Some(json!({"decision": "approve"}))).await;
+    let (s, v) = w
+        .call(
+            LEAD,
+            "POST",
+            &decision,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
     assert_eq!((s, &v["state"]), (200, &json!("approved")), "{v}");
-    let (s, _) = w.call(LEAD, "POST", &decision, Some(json!({"decision": "deny"}))).await;
+    let (s, _) = w
+        .call(LEAD, "POST", &decision, Some(json!({"decision": "deny"})))
+        .await;
     assert_eq!(s, 409, "already decided");
 
     let (s, _) = w
-        .call(OFFICER, "POST", &format!("/api/v1/trust/documents/{doc}/terms"), None)
+        .call(
+            OFFICER,
+            "POST",
+            &format!("/api/v1/trust/documents/{doc}/terms"),
+            None,
+        )
         .await;
     assert_eq!(s, 200);
     let refused = w.send(OFFICER, "GET", &content, None).await;
     assert_eq!(refused.status, 403);
-    assert_eq!(refused.json["problems"][0]["reason"], "no-valid-nda", "{}", refused.json);
+    assert_eq!(
+        refused.json["problems"][0]["reason"], "no-valid-nda",
+        "{}",
+        refused.json
+    );
     let refused = w.send(VIEWER, "GET", &content, None).await;
     assert_eq!(refused.status, 403, "terms are per person");
 
@@ -548,7 +721,9 @@ async fn a_trust_center_download_is_refused_and_recorded_until_request_approval_
     assert_eq!(granted.status, 200, "{}", granted.json);
     let texts = assure_reports::trust_pdf::pdf_page_texts(&granted.bytes).expect("a PDF");
     assert!(
-        texts.iter().all(|t| t.contains(OFFICER) && t.contains("northbank")),
+        texts
+            .iter()
+            .all(|t| t.contains(OFFICER) && t.contains("northbank")),
         "every page names the requester and tenant: {texts:?}"
     );
     let attempts = w
@@ -561,5 +736,9 @@ async fn a_trust_center_download_is_refused_and_recorded_until_request_approval_
         1,
         "the granted attempt is recorded like the refused ones"
     );
-    assert_eq!(attempts.len(), 4, "refused twice by the officer, once by the viewer, granted once");
+    assert_eq!(
+        attempts.len(),
+        4,
+        "refused twice by the officer, once by the viewer, granted once"
+    );
 }

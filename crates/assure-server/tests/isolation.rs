@@ -705,8 +705,7 @@ fn body_for(path: &str, v: &str) -> (String, &'static str) {
     if path.starts_with("/api/") {
         (
             serde_json::json!({
-                "tenant": v, "id": v, "evidence": v, "supersedes": v, "document": v,
-                "engagement": v, "request": v,
+                "tenant": v, "id": v, "evidence": v, "supersedes": v,
                 "services": [{"service": v, "options": []}], "regions": [v], "frameworks": [v],
             })
             .to_string(),

@@ -113,10 +113,7 @@ fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> Result<&'a str,
 }
 
 fn optional<'a>(fields: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
-    fields
-        .get(name)
-        .map(|v| v.trim())
-        .filter(|v| !v.is_empty())
+    fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
 }
 
 /// A comma- or space-separated list of IDs.
@@ -485,7 +482,6 @@ struct DetailPage {
     may_assign: bool,
     may_roll_forward: bool,
     has_workspace: bool,
-    today: String,
 }
 
 fn answer_choices(chosen: &str) -> Vec<Choice> {
@@ -531,7 +527,8 @@ pub async fn detail<S: Store>(
     let may_answer = open_for_answers && duty(Action::AnswerQuestionnaire, Duty::Answer);
     let may_test =
         e.state == EngagementState::Fieldwork && duty(Action::RecordTestResult, Duty::Test);
-    let may_sign = e.state == EngagementState::Reporting && duty(Action::SignEngagement, Duty::Sign);
+    let may_sign =
+        e.state == EngagementState::Reporting && duty(Action::SignEngagement, Duty::Sign);
     let manage = viewer.may(Action::ManageEngagement);
     let by_control: HashMap<&str, &QuestionResponse> =
         answers.iter().map(|a| (a.control.as_str(), a)).collect();
@@ -612,7 +609,14 @@ pub async fn detail<S: Store>(
                     sample: t
                         .sample
                         .as_ref()
-                        .map(|s| format!("{} drawn with seed {}: {}", s.size, s.seed, joined(&s.items)))
+                        .map(|s| {
+                            format!(
+                                "{} drawn with seed {}: {}",
+                                s.size,
+                                s.seed,
+                                joined(&s.items)
+                            )
+                        })
                         .unwrap_or_default(),
                     deviations: t
                         .sample
@@ -634,7 +638,10 @@ pub async fn detail<S: Store>(
                     .map(|f| {
                         (
                             f.evidence.to_string(),
-                            f.issue.map(|i| format!("{i:?}")).unwrap_or_default(),
+                            f.issue
+                                .as_ref()
+                                .map(|i| format!("{i:?}"))
+                                .unwrap_or_default(),
                         )
                     })
                     .collect()
@@ -686,7 +693,6 @@ pub async fn detail<S: Store>(
         may_assign: manage && e.tier == Tier::ThirdPartyAssessment && e.state.in_progress(),
         may_roll_forward: manage && e.state == EngagementState::Signed,
         has_workspace: e.tier != Tier::SelfAttestation,
-        today: today().to_string(),
     })
 }
 
@@ -789,7 +795,7 @@ async fn answers<S: Store>(
                 .to_owned(),
             evidence: ids(optional(&fields, &format!("evidence-{c}")))
                 .into_iter()
-                .map(Into::into)
+                .map(assure_domain::evidence::EvidenceId::new)
                 .collect(),
         });
     }

@@ -202,10 +202,7 @@ fn field<'a>(fields: &'a HashMap<String, String>, name: &str) -> Result<&'a str,
         .ok_or_else(|| PageError::BadInput(format!("the form needs {name}")))
 }
 
-async fn own_tenant<S: Store>(
-    store: &S,
-    viewer: &Viewer,
-) -> Result<(User, TenantId), PageError> {
+async fn own_tenant<S: Store>(store: &S, viewer: &Viewer) -> Result<(User, TenantId), PageError> {
     let user = acting_user(store, viewer).await?;
     let tenant = tenant_for(store, &user, &viewer.scope, None)
         .await
