@@ -22,7 +22,8 @@ const ROLES = {
   "customer-compliance-officer": { user: "fiona.macleod@northbank.example", tenant: CUSTOMER_TENANT },
   "customer-viewer": { user: "audit.viewer@northbank.example", tenant: CUSTOMER_TENANT },
   "customer-dpo": { user: "dpo@northbank.example", tenant: CUSTOMER_TENANT },
-  assessor: { user: "eleanor.voss@harbour-assurance.example", tenant: null },
+  // Kwame Mensah has no engagement in the demo (Eleanor Voss is assigned to northbank's), so he reads no tenant.
+  assessor: { user: "kwame.mensah@harbour-assurance.example", tenant: null },
 };
 
 /** The password a demo user is given at start, and the one the browser tests change it to. */

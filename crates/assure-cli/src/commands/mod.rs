@@ -4,7 +4,9 @@ mod audit;
 mod baseline;
 mod baseline_files;
 mod catalogue;
+mod demo_engagements;
 mod demo_evidence;
+pub mod engagements;
 pub mod evidence;
 mod import;
 mod keys;
@@ -63,6 +65,12 @@ pub enum Command {
     /// Evidence: add, list, show, get its bytes, verify every blob.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Engagements: enrolment (request, intake, NDA, activation), engagements at a tier over a scope,
+    /// assessors, the questionnaire as CSV/XLSX and CAIQ v4, test results with samples, signing and
+    /// roll-forward. Exit 1 when refused (with why), 2 for a usage or input error (a bad sheet names every
+    /// row error).
+    #[command(subcommand)]
+    Engagements(engagements::EngagementsCommand),
     /// Trust center: list, publish, request, approve, deny, accept-terms, download.
     #[command(subcommand)]
     Trust(trust::TrustCommand),
@@ -134,6 +142,7 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
         Command::Trust(c) => trust::run(store, &settings, c).await,
+        Command::Engagements(c) => engagements::run(&store, c).await,
         Command::Matrix(a) => matrix::run(&store, a).await,
         Command::Import(c) => import::run(&store, c).await,
         Command::Users(c) => users::users(&store, c).await,

@@ -92,6 +92,8 @@ pub async fn prepare<S: Store>(
         let n = super::demo_evidence::load(&repository, p).await?;
         line.push_str(&format!("; {n} demo evidence records"));
         demo_logins(store, &actor, p, &super::keys::totp_vault(settings)?).await?;
+        let engagements = super::demo_engagements::load(store, settings, p).await?;
+        line.push_str(&format!("; {engagements}"));
     } else {
         first_admin_account(store, &actor, first_admin).await?;
     }
