@@ -19,7 +19,7 @@ const TENANT = "ravensberg";
 const ENGAGEMENT = "ravensberg-walkthrough";
 const ADMIN = "admin@contour.example";
 const OFFICER = "petra.lorenz@ravensberg.example";
-const ASSESSOR = "kwame.mensah@harbour-assurance.example";
+const ASSESSOR = "eleanor.voss@harbour-assurance.example";
 const SEED = "ravensberg-walkthrough-seed";
 
 /** Clicks the button whose text is `text` inside <main> and waits for the page it leads to. */
@@ -91,7 +91,7 @@ describe("a third-party engagement end to end", () => {
       await page.fill("#firm", "harbour-assurance");
       await page.fill("#assessors", ASSESSOR);
       await press(page, "Assign assessors");
-      assert.match(await page.locator("main dl").first().textContent(), /kwame\.mensah/);
+      assert.match(await page.locator("main dl").first().textContent(), /eleanor\.voss/);
       await accessible(page, "the engagement page (provider)");
     });
   });
