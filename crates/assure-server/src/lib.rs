@@ -7,14 +7,17 @@
 mod api;
 pub mod auth;
 mod baseline;
+mod engagements;
 mod evidence;
 mod hardening;
 pub mod imports;
 pub mod openapi;
 pub mod pages;
 mod problem;
+mod problem_engagement;
 pub mod read_cache;
 pub mod routing;
+mod trust;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,7 +112,9 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
     let small = small_bodies(
         api::routes::<S>()
             .merge(evidence::routes::<S>())
-            .merge(baseline::routes::<S>()),
+            .merge(baseline::routes::<S>())
+            .merge(engagements::routes::<S>())
+            .merge(trust::routes::<S>()),
     );
     // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
     let sign_in = small_bodies(auth::pages::routes::<S>().merge(auth::oidc::routes::<S>()));
