@@ -49,7 +49,16 @@ impl Problem {
 impl From<assure_store::StoreError> for Problem {
     fn from(e: assure_store::StoreError) -> Self {
         match e {
-            assure_store::StoreError::NotFound(what) => Self::not_found(&what),
+            // The kind of object only, never its ID: an object outside the caller's scope and one that
+            // does not exist answer alike, whichever ID the request named.
+            assure_store::StoreError::NotFound(what) => Self::not_found(
+                what.rsplit_once(' ')
+                    .map_or(what.as_str(), |(kind, _)| kind),
+            ),
+            assure_store::StoreError::Enrolment(e) => crate::problem_engagement::enrolment(e),
+            assure_store::StoreError::Engagement(e) => crate::problem_engagement::engagement(e),
+            assure_store::StoreError::Test(e) => crate::problem_engagement::test(e),
+            assure_store::StoreError::Trust(e) => crate::problem_engagement::trust(e),
             assure_store::StoreError::Conflict(why) => Self::new(StatusCode::CONFLICT, why),
             assure_store::StoreError::Finding(e) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())

@@ -445,6 +445,89 @@ pub(super) async fn findings_story<S: Store>(
         "the channel is listed",
     )?;
 
+    // Webhook and tracker secrets are stored only sealed: the store refuses clear text.
+    s.step("set_channel");
+    let hook = |secret: &str| Channel {
+        id: "ch-hook".into(),
+        tenant: None,
+        audience: Audience::Level(EscalationLevel::OversightCommittee),
+        target: ChannelTarget::Webhook {
+            url: "https://hooks.example/assure".into(),
+            secret: secret.into(),
+        },
+    };
+    check(
+        "set_channel",
+        matches!(
+            store.set_channel(actor, &hook("in-the-clear")).await,
+            Err(StoreError::Conflict(_))
+        ) && matches!(
+            store.add_channel(actor, &hook("in-the-clear")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "an unsealed webhook secret is refused",
+    )?;
+    store
+        .set_channel(actor, &hook("sealed1:00aa"))
+        .await
+        .map_err(db("set_channel"))?;
+    store
+        .set_channel(actor, &hook("sealed1:00bb"))
+        .await
+        .map_err(db("set_channel"))?;
+    let channels = store.list_channels().await.map_err(db("list_channels"))?;
+    check(
+        "set_channel",
+        channels.len() == 2 && channels.contains(&hook("sealed1:00bb")),
+        "a channel is replaced in place",
+    )?;
+    s.step("set_tracker_secret");
+    let tracker = |sealed: &str| crate::findings::TrackerSecret {
+        tracker: "github".into(),
+        sealed: sealed.into(),
+    };
+    check(
+        "set_tracker_secret",
+        matches!(
+            store.set_tracker_secret(actor, &tracker("gh-secret")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "an unsealed tracker secret is refused",
+    )?;
+    store
+        .set_tracker_secret(actor, &tracker("sealed1:0011"))
+        .await
+        .map_err(db("set_tracker_secret"))?;
+    store
+        .set_tracker_secret(actor, &tracker("sealed1:0022"))
+        .await
+        .map_err(db("set_tracker_secret"))?;
+    s.step("tracker_secret");
+    check(
+        "tracker_secret",
+        store
+            .tracker_secret("github")
+            .await
+            .map_err(db("tracker_secret"))?
+            == Some(tracker("sealed1:0022"))
+            && store
+                .tracker_secret("jira")
+                .await
+                .map_err(db("tracker_secret"))?
+                .is_none(),
+        "the latest sealed secret, none for an unconfigured tracker",
+    )?;
+    s.step("list_tracker_secrets");
+    check(
+        "list_tracker_secrets",
+        store
+            .list_tracker_secrets()
+            .await
+            .map_err(db("list_tracker_secrets"))?
+            == vec![tracker("sealed1:0022")],
+        "one secret per tracker",
+    )?;
+
     s.step("sweep_deadlines");
     let policy = EscalationPolicy::default();
     let when = t0 + Duration::days(15);
