@@ -83,6 +83,11 @@ status=0
 # A hard limit, so a browser that stops answering fails the run instead of hanging it: twenty minutes
 # for the whole run (then SIGKILL if node ignores the SIGTERM). (--test-timeout would bound a whole spec file.)
 timeout --kill-after=30 1200 node --test specs/*.test.js || status=$?
+# The walk-throughs sign in people the page specs logged in first (after their password change), so
+# they run once those are done.
+if [ "$status" = 0 ]; then
+    timeout --kill-after=30 600 node --test walkthrough/*.test.js || status=$?
+fi
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
     echo "the browser specs did not finish within 20 minutes" >&2
 fi

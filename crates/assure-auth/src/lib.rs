@@ -6,8 +6,13 @@
 //! Architecture invariant: a secret handed to a person (a token, a session id, a recovery code) is shown
 //! once and never stored; the store keeps its SHA-256 (tokens, sessions) or its Argon2id hash (passwords).
 
+mod sealed;
 mod vault;
 
+pub use sealed::{
+    INTEGRATION_KEY_PURPOSE, SEALED_SECRET_PREFIX, SealError, SecretSealer, is_sealed,
+    tracker_context, webhook_context,
+};
 pub use vault::{OpenedTotp, SEALED_TOTP_PREFIX, TOTP_KEY_PURPOSE, TotpVault};
 
 use argon2::Argon2;

@@ -119,3 +119,66 @@ pub fn init_logging(settings: &Settings) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// How `assure serve` notifies and escalates: the background scheduler's period, reminder and escalation
+/// thresholds, the SMTP server, an outgoing webhook, and the shared secrets inbound tracker webhooks
+/// present. Secrets are sealed (AES-256-GCM under a key derived from the master key) before they reach
+/// the database; the settings themselves never print them (`Secret`).
+#[derive(Debug, Clone, Args)]
+pub struct NotificationSettings {
+    /// Seconds between scheduler rounds (deadline sweep, review cycles, deliveries); 0 turns the
+    /// scheduler off on this node (every node may run it: work is claimed in the database).
+    #[arg(long, env = "ASSURE_SCHEDULER_SECONDS", default_value_t = 60)]
+    pub scheduler_seconds: u64,
+    /// Remind the remediation owner this many days before a deadline (comma-separated).
+    #[arg(
+        long,
+        env = "ASSURE_REMINDER_DAYS",
+        value_delimiter = ',',
+        default_value = "7,1"
+    )]
+    pub reminder_days: Vec<u32>,
+    /// Days after the deadline to escalate to the customer's security contact, the provider's security
+    /// lead and the oversight committee (three comma-separated numbers, rising).
+    #[arg(
+        long,
+        env = "ASSURE_ESCALATION_DAYS",
+        value_delimiter = ',',
+        default_value = "0,7,14"
+    )]
+    pub escalation_days: Vec<u32>,
+    /// SMTP server for e-mail notifications (no e-mail without it).
+    #[arg(long, env = "ASSURE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    #[arg(long, env = "ASSURE_SMTP_PORT", default_value_t = 25)]
+    pub smtp_port: u16,
+    /// Sender address of e-mail notifications.
+    #[arg(long, env = "ASSURE_SMTP_FROM", default_value = "assure@localhost")]
+    pub smtp_from: String,
+    /// E-mail recipients as AUDIENCE=ADDRESS (comma-separated); audiences: owner,
+    /// customer-security-contact, provider-security-lead, oversight-committee.
+    #[arg(long, env = "ASSURE_NOTIFY_EMAIL", value_delimiter = ',')]
+    pub notify_email: Vec<String>,
+    /// A URL receiving every reminder and escalation as JSON signed with HMAC-SHA256
+    /// (`X-Assure-Signature-256` over `TIMESTAMP.BODY`).
+    #[arg(
+        long,
+        env = "ASSURE_NOTIFY_WEBHOOK_URL",
+        requires = "notify_webhook_secret"
+    )]
+    pub notify_webhook_url: Option<String>,
+    /// The webhook's signing secret (stored sealed).
+    #[arg(
+        long,
+        env = "ASSURE_NOTIFY_WEBHOOK_SECRET",
+        hide_env_values = true,
+        requires = "notify_webhook_url"
+    )]
+    pub notify_webhook_secret: Option<Secret>,
+    /// The secret GitHub signs issue webhooks with (`X-Hub-Signature-256`; stored sealed).
+    #[arg(long, env = "ASSURE_GITHUB_WEBHOOK_SECRET", hide_env_values = true)]
+    pub github_webhook_secret: Option<Secret>,
+    /// The shared secret Jira webhooks present (stored sealed).
+    #[arg(long, env = "ASSURE_JIRA_WEBHOOK_SECRET", hide_env_values = true)]
+    pub jira_webhook_secret: Option<Secret>,
+}

@@ -14,6 +14,7 @@ pub mod enrolment;
 pub mod escalation;
 pub mod evidence;
 pub mod finding;
+pub mod finding_metrics;
 pub mod framework;
 pub mod framework_view;
 pub mod id;

@@ -66,6 +66,17 @@ impl<S: Store> Repository<S> {
         self.max_bytes
     }
 
+    /// The trust center's library over the same store and blob store, under its own key derived from
+    /// this master key: a server that holds the evidence repository serves trust-center documents too.
+    pub fn trust_library(&self) -> Result<crate::trust::TrustLibrary<S>, EvidenceError> {
+        crate::trust::TrustLibrary::new(
+            self.store.clone(),
+            self.blobs.clone(),
+            &self.master,
+            self.max_bytes,
+        )
+    }
+
     /// The tenant's data key, created on first use; `NotFound` when the scope does not admit the tenant.
     async fn data_key(
         &self,

@@ -9,6 +9,7 @@
 use std::sync::Mutex;
 use std::time::Duration as StdDuration;
 
+use assure_auth::{SecretSealer, webhook_context};
 use assure_domain::escalation::EscalationPolicy;
 use assure_domain::webhook;
 use assure_store::findings::{AttemptOutcome, ChannelTarget, Delivery, ReviewKind, SweepOutcome};
@@ -186,10 +187,18 @@ pub struct Deliverer<S, C> {
     pub backoff: Backoff,
     /// How long a claimed delivery stays ours before another node may take it.
     pub lease: Duration,
+    /// Opens webhook secrets, which the store keeps only sealed.
+    pub sealer: SecretSealer,
 }
 
 impl<S: Store, C: Clock> Deliverer<S, C> {
-    pub fn new(store: S, clock: C, worker: impl Into<String>, smtp: Option<SmtpSettings>) -> Self {
+    pub fn new(
+        store: S,
+        clock: C,
+        worker: impl Into<String>,
+        smtp: Option<SmtpSettings>,
+        sealer: SecretSealer,
+    ) -> Self {
         Self {
             store,
             clock,
@@ -201,6 +210,7 @@ impl<S: Store, C: Clock> Deliverer<S, C> {
                 .unwrap_or_default(),
             backoff: Backoff::default(),
             lease: Duration::minutes(5),
+            sealer,
         }
     }
 
@@ -273,7 +283,11 @@ impl<S: Store, C: Clock> Deliverer<S, C> {
             .map_err(|e| e.to_string())
     }
 
-    async fn send_webhook(&self, d: &Delivery, url: &str, secret: &str) -> Result<(), String> {
+    async fn send_webhook(&self, d: &Delivery, url: &str, sealed: &str) -> Result<(), String> {
+        let secret = self
+            .sealer
+            .open(&webhook_context(url), sealed)
+            .map_err(|e| format!("webhook secret: {e}"))?;
         let timestamp = self.clock.now().unix_timestamp();
         let signature = webhook::sign(secret.as_bytes(), timestamp, d.payload.as_bytes())
             .map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use assure_auth::SecretSealer;
 use assure_domain::TenantId;
 use assure_domain::escalation::{Alert, EscalationLevel};
 use assure_domain::finding::{Detection, FindingId, FindingOwner, FindingSource};
@@ -188,6 +189,11 @@ async fn overdue_store(channel: ChannelTarget) -> (tempfile::TempDir, SqliteStor
     (dir, store)
 }
 
+/// The sealer of webhook secrets (a fixed test key; servers derive theirs from the master key).
+fn sealer() -> SecretSealer {
+    SecretSealer::new(zeroize::Zeroizing::new([7; 32]))
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -245,6 +251,7 @@ async fn email_arrives_at_a_real_smtp_server() {
             port,
             from: "assure@provider.example".into(),
         }),
+        sealer(),
     );
     let round = deliverer.deliver_due().await.expect("deliver");
     let deliveries = store.list_deliveries(None).await.expect("deliveries");
@@ -306,17 +313,32 @@ async fn signed_webhooks_arrive_and_a_failing_receiver_is_retried() {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let (_dir, store) = overdue_store(ChannelTarget::Webhook {
-        url: format!("http://{addr}/hook"),
-        secret: "hook-secret".into(),
+    let url = format!("http://{addr}/hook");
+    // The store keeps webhook secrets only sealed; the deliverer opens them to sign.
+    let (dir, store) = overdue_store(ChannelTarget::Webhook {
+        secret: sealer()
+            .seal(&assure_auth::webhook_context(&url), "hook-secret")
+            .expect("seal"),
+        url,
     })
     .await;
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("assure.db").display()
+    ))
+    .await
+    .expect("pool");
+    let stored: String = sqlx::query_scalar("SELECT target_json FROM notification_channels")
+        .fetch_one(&pool)
+        .await
+        .expect("row");
+    assert!(!stored.contains("hook-secret"), "{stored}");
     let clock = Arc::new(TestClock::at(T0 + Duration::days(31)));
     Scheduler::new(store.clone(), clock.clone(), "node-a")
         .sweep()
         .await
         .expect("sweep");
-    let deliverer = Deliverer::new(store.clone(), clock.clone(), "node-a", None);
+    let deliverer = Deliverer::new(store.clone(), clock.clone(), "node-a", None, sealer());
     let first = deliverer.deliver_due().await.expect("deliver");
     assert_eq!((first.delivered, first.retried), (0, 1));
     // Not yet due again.

@@ -7,14 +7,19 @@
 mod api;
 pub mod auth;
 mod baseline;
+mod engagements;
 mod evidence;
+mod findings;
 mod hardening;
 pub mod imports;
 pub mod openapi;
 pub mod pages;
 mod problem;
+mod problem_engagement;
 pub mod read_cache;
 pub mod routing;
+pub mod trackers;
+mod trust;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,7 +114,10 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
     let small = small_bodies(
         api::routes::<S>()
             .merge(evidence::routes::<S>())
-            .merge(baseline::routes::<S>()),
+            .merge(baseline::routes::<S>())
+            .merge(findings::routes::<S>())
+            .merge(engagements::routes::<S>())
+            .merge(trust::routes::<S>()),
     );
     // The sign-in and account pages serve callers part-way through signing in: they take no viewer.
     let sign_in = small_bodies(auth::pages::routes::<S>().merge(auth::oidc::routes::<S>()));
@@ -137,6 +145,7 @@ fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
                 .merge(imports),
         )
         .merge(pages)
+        .merge(small_bodies(trackers::routes::<S>()))
         .merge(pages::assets::routes())
 }
 

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{api, baseline, evidence, imports};
+use crate::{api, baseline, engagements, evidence, findings, imports, trust};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,6 +57,44 @@ use crate::{api, baseline, evidence, imports};
         baseline::compare,
         baseline::notices,
         baseline::acknowledge,
+        findings::list,
+        findings::create,
+        findings::report_check,
+        findings::show,
+        findings::transition,
+        findings::accept_risk,
+        findings::retriage,
+        findings::inherited,
+        findings::escalations,
+        findings::acknowledge,
+        findings::notifications,
+        engagements::list_enrolments,
+        engagements::request_enrolment,
+        engagements::show_enrolment,
+        engagements::put_intake,
+        engagements::enrolment_step,
+        engagements::list,
+        engagements::create,
+        engagements::show,
+        engagements::put_scope,
+        engagements::assign,
+        engagements::step,
+        engagements::get_questionnaire,
+        engagements::answer,
+        engagements::export_questionnaire,
+        engagements::import_questionnaire,
+        engagements::export_caiq,
+        engagements::list_tests,
+        engagements::record_test,
+        engagements::roll_forward,
+        trust::list_documents,
+        trust::show_document,
+        trust::accept_terms,
+        trust::download,
+        trust::list_requests,
+        trust::request_access,
+        trust::show_request,
+        trust::decide,
     ),
     modifiers(&BearerToken),
     security(("bearer" = [])),
@@ -66,6 +104,9 @@ use crate::{api, baseline, evidence, imports};
         (name = "tenants", description = "Customers, their profiles and matrices"),
         (name = "evidence", description = "A tenant's evidence records and content"),
         (name = "baseline", description = "Versions of the baseline: drafts, review, approval, publication, diff, impact and customer notices"),
+        (name = "findings", description = "Findings from assessors, automated checks and people; their remediation, escalations and the in-app inbox"),
+        (name = "engagements", description = "Enrolments, engagements by tier and scope, questionnaires (CSV/XLSX round trip, CAIQ v4 export), assessor test results with samples, signing and roll-forward"),
+        (name = "trust", description = "The trust center: provider documents, access requests and decisions, terms, audited and watermarked downloads"),
         (name = "imports", description = "OSCAL catalogs, profiles and mappings, and framework spreadsheets, previewed then imported as background jobs"),
     )
 )]

@@ -49,7 +49,23 @@ impl Problem {
 impl From<assure_store::StoreError> for Problem {
     fn from(e: assure_store::StoreError) -> Self {
         match e {
-            assure_store::StoreError::NotFound(what) => Self::not_found(&what),
+            // The kind of object only, never its ID: an object outside the caller's scope and one that
+            // does not exist answer alike, whichever ID the request named.
+            assure_store::StoreError::NotFound(what) => Self::not_found(
+                what.rsplit_once(' ')
+                    .map_or(what.as_str(), |(kind, _)| kind),
+            ),
+            assure_store::StoreError::Enrolment(e) => crate::problem_engagement::enrolment(e),
+            assure_store::StoreError::Engagement(e) => crate::problem_engagement::engagement(e),
+            assure_store::StoreError::Test(e) => crate::problem_engagement::test(e),
+            assure_store::StoreError::Trust(e) => crate::problem_engagement::trust(e),
+            assure_store::StoreError::Conflict(why) => Self::new(StatusCode::CONFLICT, why),
+            assure_store::StoreError::Finding(e) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+            }
+            assure_store::StoreError::Remediation(e) => {
+                Self::new(remediation_status(&e), e.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::new(
@@ -57,6 +73,22 @@ impl From<assure_store::StoreError> for Problem {
                     "the store could not answer; see the server log",
                 )
             }
+        }
+    }
+}
+
+/// A refused remediation step: a state that does not allow it is a conflict (the message names the
+/// allowed steps), a person without the authority is forbidden, and a step lacking what it records is
+/// unprocessable. Exhaustive, so a new refusal does not compile until its status is decided.
+fn remediation_status(e: &assure_domain::remediation::RemediationError) -> StatusCode {
+    use assure_domain::remediation::RemediationError as E;
+    match e {
+        E::NotAllowed { .. } | E::ClosingWithoutValidation(_) | E::NotExpired(_) => {
+            StatusCode::CONFLICT
+        }
+        E::NoAuthority(..) => StatusCode::FORBIDDEN,
+        E::NoOwner | E::Empty(_) | E::NoMilestones | E::RetestWithoutEvidence | E::BadExpiry => {
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     }
 }
@@ -71,5 +103,68 @@ impl IntoResponse for Problem {
             body,
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assure_domain::finding::FindingError;
+    use assure_domain::remediation::{RemediationError, RemediationState, StepKind};
+    use assure_domain::user::Role;
+    use assure_store::StoreError;
+
+    fn status(e: StoreError) -> u16 {
+        Problem::from(e).status
+    }
+
+    #[test]
+    fn finding_refusals_are_conflicts_forbidden_or_unprocessable_never_server_errors() {
+        assert_eq!(
+            status(StoreError::Remediation(RemediationError::NotAllowed {
+                from: RemediationState::Open,
+                attempted: StepKind::Close,
+            })),
+            409
+        );
+        let closing = Problem::from(StoreError::Remediation(
+            RemediationError::ClosingWithoutValidation(RemediationState::FixImplemented),
+        ));
+        assert_eq!(closing.status, 409);
+        assert!(
+            closing.detail.contains("regression validation"),
+            "{}",
+            closing.detail
+        );
+        assert_eq!(
+            status(StoreError::Remediation(RemediationError::NotExpired(
+                "2027-01-01T00:00:00.000Z".into()
+            ))),
+            409
+        );
+        assert_eq!(
+            status(StoreError::Remediation(RemediationError::NoAuthority(
+                Role::CustomerViewer,
+                false
+            ))),
+            403
+        );
+        for e in [
+            RemediationError::NoOwner,
+            RemediationError::Empty("the root cause"),
+            RemediationError::NoMilestones,
+            RemediationError::RetestWithoutEvidence,
+            RemediationError::BadExpiry,
+        ] {
+            assert_eq!(status(StoreError::Remediation(e)), 422);
+        }
+        assert_eq!(status(StoreError::Finding(FindingError::NoSeverity)), 422);
+        let taken = Problem::from(StoreError::Conflict("finding F-1 already exists".into()));
+        assert_eq!(
+            (taken.status, taken.detail.as_str()),
+            (409, "finding F-1 already exists")
+        );
+        assert_eq!(status(StoreError::NotFound("finding F-9".into())), 404);
+        assert_eq!(status(StoreError::AlreadyLoaded), 500);
     }
 }

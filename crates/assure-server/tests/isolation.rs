@@ -68,6 +68,16 @@ enum Kind {
     /// A notice belongs to the tenant it was sent to (the demo world publishes none, so the matrix
     /// checks the path with never-existing notices; the store story checks foreign ones).
     Notice,
+    /// A finding belongs to its tenant (provider-owned ones to the provider).
+    Finding,
+    /// An escalation belongs to its finding's tenant.
+    Escalation,
+    /// An engagement belongs to its tenant.
+    Engagement,
+    /// Trust-center documents are the provider's, listed to everyone.
+    TrustDocument,
+    /// A trust-center access request belongs to the tenant that filed it.
+    TrustRequest,
 }
 
 impl Kind {
@@ -75,7 +85,14 @@ impl Kind {
     fn is_owned(self) -> bool {
         matches!(
             self,
-            Self::Tenant | Self::Evidence | Self::Token | Self::Notice
+            Self::Tenant
+                | Self::Evidence
+                | Self::Token
+                | Self::Notice
+                | Self::Finding
+                | Self::Escalation
+                | Self::Engagement
+                | Self::TrustRequest
         )
     }
 }
@@ -97,6 +114,11 @@ fn kind_of(path: &str, name: &str) -> Option<Kind> {
         "id" if path.contains("/imports/{id}") => Kind::ImportJob,
         "version" if path.contains("/baseline/") => Kind::BaselineVersion,
         "notice" if path.contains("/notices/{notice}") => Kind::Notice,
+        "finding" if path.contains("/findings/{finding}") => Kind::Finding,
+        "escalation" if path.contains("/escalations/{escalation}") => Kind::Escalation,
+        "engagement" if path.contains("/engagements/{engagement}") => Kind::Engagement,
+        "document" if path.contains("/trust/documents/{document}") => Kind::TrustDocument,
+        "request" if path.contains("/trust/requests/{request}") => Kind::TrustRequest,
         _ => return None,
     })
 }
@@ -114,6 +136,13 @@ struct World {
     tokens: Vec<String>,
     evidence: Vec<(String, String, String)>, // (tenant, id, title)
     legal_names: Vec<(String, String)>,      // (tenant, legal name)
+    findings: Vec<(String, String, String)>, // (tenant, id, title)
+    escalations: Vec<(String, String)>,      // (tenant, id)
+    /// (tenant, engagement id) of northbank and brightpath.
+    engagements: Vec<(String, String)>,
+    /// (tenant, request id, justification) of northbank and brightpath.
+    trust_requests: Vec<(String, String, String)>,
+    trust_document: String,
     _dir: tempfile::TempDir,
 }
 
@@ -199,11 +228,14 @@ async fn world() -> World {
             .expect("token");
         tokens.push(secret.text);
     }
+    let (findings, escalations) = raise_findings(&store).await;
     let legal_names = programme
         .tenants
         .iter()
         .map(|t| (t.id.as_str().to_owned(), t.legal_name.clone()))
         .collect();
+    let (engagements, trust_requests, trust_document) =
+        engagements_and_trust(&store, &repo, &programme).await;
     let state = AppState::with_evidence(store, repo);
     state.set_ready();
     World {
@@ -211,8 +243,206 @@ async fn world() -> World {
         tokens,
         evidence,
         legal_names,
+        findings,
+        escalations,
+        engagements,
+        trust_requests,
+        trust_document,
         _dir: dir,
     }
+}
+
+/// A finding in two tenants and one of the provider's (with internal detail no customer may see), all
+/// overdue long enough that every rung has been escalated.
+async fn raise_findings(
+    store: &SqliteStore,
+) -> (Vec<(String, String, String)>, Vec<(String, String)>) {
+    use assure_domain::finding::{Detection, FindingId, FindingOwner, FindingSource};
+    use assure_store::{FindingStore, SchedulerStore};
+    let actor = Actor::system("test");
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(60);
+    let mut findings = Vec::new();
+    for (owner, title) in [
+        (Some("northbank"), "Northbank stale payment accounts"),
+        (Some("brightpath"), "Brightpath unencrypted backup bucket"),
+        (None, "Provider hypervisor hv-17 internal patch gap"),
+    ] {
+        let id = format!("F-iso-{}", owner.unwrap_or("provider"));
+        let detection = Detection {
+            owner: owner.map_or(FindingOwner::Provider, |t| FindingOwner::Tenant(t.into())),
+            test: "isolation-check".into(),
+            resource: format!("resource of {title}"),
+            title: title.into(),
+            detail: format!("internal detail of {title}"),
+            // The provider's on no control: no customer inherits it, so it is foreign to each.
+            control: owner.map(|_| "IAM-01".into()),
+            severity: Some(assure_domain::severity::Severity::High),
+            cvss: None,
+            cve: None,
+            source: FindingSource::AutomatedCheck { run: None },
+            at,
+        };
+        store
+            .record_detection(
+                &TenantScope::AllTenants,
+                &actor,
+                &FindingId::new(&id),
+                &detection,
+            )
+            .await
+            .expect("finding");
+        findings.push((owner.unwrap_or("").to_owned(), id, title.to_owned()));
+    }
+    store
+        .sweep_deadlines(
+            "isolation",
+            time::OffsetDateTime::now_utc(),
+            &assure_domain::escalation::EscalationPolicy::default(),
+            100,
+        )
+        .await
+        .expect("sweep");
+    let escalations = store
+        .list_escalations(&TenantScope::AllTenants, None)
+        .await
+        .expect("escalations")
+        .into_iter()
+        .filter(|e| matches!(e.alert, assure_domain::escalation::Alert::Escalation { .. }))
+        .map(|e| (e.tenant.map(|t| t.to_string()).unwrap_or_default(), e.id))
+        .collect();
+    (findings, escalations)
+}
+
+/// Enrols `tenant` (active, NDA on file) as the provider would.
+async fn enrol(store: &SqliteStore, programme: &assure_domain::programme::Programme, tenant: &str) {
+    use assure_domain::enrolment::{EnrolmentStep, Intake};
+    use assure_store::EngagementStore;
+    let all = TenantScope::AllTenants;
+    let actor = Actor::system("test");
+    let t = programme
+        .tenants
+        .iter()
+        .find(|t| t.id.as_str() == tenant)
+        .expect("demo tenant");
+    let id = t.id.clone();
+    store
+        .request_enrolment(&all, &actor, &id)
+        .await
+        .expect("request");
+    store
+        .update_intake(
+            &all,
+            &actor,
+            &id,
+            &Intake {
+                contract_ref: t.contract_ref.clone(),
+                contract_ends: None,
+                processing_role: Some(t.processing_role),
+                regions: t.regions.clone(),
+                contacts: t.contacts.clone(),
+            },
+        )
+        .await
+        .expect("intake");
+    let today = time::OffsetDateTime::now_utc().date();
+    for step in [
+        EnrolmentStep::StartIntake,
+        EnrolmentStep::RecordNda,
+        EnrolmentStep::Activate,
+    ] {
+        store
+            .transition_enrolment(&all, &actor, &id, step, t.nda_signed, today)
+            .await
+            .expect("enrolment step");
+    }
+}
+
+/// An engagement and a trust-center request in northbank and in brightpath, and one published document.
+async fn engagements_and_trust(
+    store: &SqliteStore,
+    repo: &Repository<SqliteStore>,
+    programme: &assure_domain::programme::Programme,
+) -> (Vec<(String, String)>, Vec<(String, String, String)>, String) {
+    use assure_domain::engagement::{EngagementPeriod, Scope, Tier};
+    use assure_store::engagement::NewEngagement;
+    use assure_store::{EngagementStore, TrustStore};
+    let all = TenantScope::AllTenants;
+    let actor = Actor::system("test");
+    let today = time::OffsetDateTime::now_utc().date();
+    let library = repo.trust_library().expect("trust library");
+    let document = library
+        .publish(
+            &actor,
+            assure_evidence::trust::NewTrustDocument {
+                title: "SOC 2 Type II report summary".into(),
+                kind: assure_domain::trust::PackageKind::AuditReport,
+                issued: today,
+                period_start: None,
+                period_end: None,
+                terms: "Use for vendor assessment only.".into(),
+                media_type: "application/pdf".into(),
+                file_name: "soc2.pdf".into(),
+                published_by: "security-lead@contour.example".into(),
+            },
+            assure_reports::trust_pdf::text_pdf("SOC 2", &["summary"])
+                .expect("pdf")
+                .into(),
+        )
+        .await
+        .expect("publish");
+    let mut engagements = Vec::new();
+    let mut requests = Vec::new();
+    for (tenant, tier, requester) in [
+        (
+            "northbank",
+            Tier::ThirdPartyAssessment,
+            "fiona.macleod@northbank.example",
+        ),
+        (
+            "brightpath",
+            Tier::SelfAttestation,
+            "jonas.albrecht@brightpath.example",
+        ),
+    ] {
+        enrol(store, programme, tenant).await;
+        let id = format!("{tenant}-engagement-2026");
+        store
+            .create_engagement(
+                &all,
+                &actor,
+                &NewEngagement {
+                    id: id.as_str().into(),
+                    tenant: tenant.into(),
+                    tier,
+                    scope: Scope {
+                        services: vec![],
+                        regions: vec![],
+                        frameworks: vec![],
+                        period: EngagementPeriod::PointInTime { as_of: today },
+                    },
+                },
+                today,
+            )
+            .await
+            .expect("engagement");
+        engagements.push((tenant.to_owned(), id));
+        let justification = format!("{tenant} vendor review needs the report");
+        let request = store
+            .request_trust_access(
+                &all,
+                &actor,
+                &assure_store::trust::NewAccessRequest {
+                    tenant: tenant.into(),
+                    document: document.id.clone(),
+                    requested_by: requester.into(),
+                    justification: Some(justification.clone()),
+                },
+            )
+            .await
+            .expect("trust request");
+        requests.push((tenant.to_owned(), request.id.to_string(), justification));
+    }
+    (engagements, requests, document.id.to_string())
 }
 
 fn token_id(email: &str) -> String {
@@ -352,6 +582,17 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .map(|(_, e, _)| token_id(e))
             .take(1)
             .collect();
+        // The provider's findings are nobody's tenant: foreign to every caller who does not see all.
+        let foreign_findings: Vec<&(String, String, String)> = world
+            .findings
+            .iter()
+            .filter(|(t, _, _)| !caller.sees_all && (t.is_empty() || !caller.may_see(t)))
+            .collect();
+        let foreign_escalations: Vec<&(String, String)> = world
+            .escalations
+            .iter()
+            .filter(|(t, _)| !caller.sees_all && (t.is_empty() || !caller.may_see(t)))
+            .collect();
         let mut markers: Vec<&str> = world
             .legal_names
             .iter()
@@ -360,6 +601,44 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .collect();
         markers.extend(foreign_evidence.iter().map(|(_, _, title)| title.as_str()));
         markers.extend(foreign_evidence.iter().map(|(_, id, _)| id.as_str()));
+        // A foreign finding's title (its ID is what a caller sends, and a 404 may echo it); the
+        // provider's internal detail for everyone outside it.
+        markers.extend(
+            foreign_findings
+                .iter()
+                .filter(|(t, _, _)| !t.is_empty())
+                .map(|(_, _, title)| title.as_str()),
+        );
+        if !caller.sees_all {
+            markers.push("internal detail of Provider hypervisor");
+            markers.push("resource of Provider hypervisor");
+        }
+        let foreign_engagements: Vec<String> = world
+            .engagements
+            .iter()
+            .filter(|(t, _)| !caller.may_see(t))
+            .map(|(_, id)| id.clone())
+            .collect();
+        let foreign_requests: Vec<&(String, String, String)> = world
+            .trust_requests
+            .iter()
+            .filter(|(t, _, _)| !caller.may_see(t))
+            .collect();
+        markers.extend(foreign_engagements.iter().map(String::as_str));
+        markers.extend(foreign_requests.iter().map(|(_, id, _)| id.as_str()));
+        markers.extend(foreign_requests.iter().map(|(_, _, j)| j.as_str()));
+        let home_engagement = world
+            .engagements
+            .iter()
+            .find(|(t, _)| t == caller.own.unwrap_or("northbank"))
+            .map(|(_, id)| id.clone())
+            .unwrap_or_default();
+        let home_request = world
+            .trust_requests
+            .iter()
+            .find(|(t, _, _)| t == caller.own.unwrap_or("northbank"))
+            .map(|(_, id, _)| id.clone())
+            .unwrap_or_default();
 
         let home_tenant = caller.own.unwrap_or("northbank");
         let home_evidence = world
@@ -367,6 +646,18 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
             .iter()
             .find(|(t, _, _)| t == home_tenant)
             .map(|(_, id, _)| id.clone())
+            .unwrap_or_default();
+        let home_finding = world
+            .findings
+            .iter()
+            .find(|(t, _, _)| t == home_tenant)
+            .map(|(_, id, _)| id.clone())
+            .unwrap_or_default();
+        let home_escalation = world
+            .escalations
+            .iter()
+            .find(|(t, _)| t == home_tenant)
+            .map(|(_, id)| id.clone())
             .unwrap_or_default();
         let plain = |_: &str, kind: Kind| -> String {
             match kind {
@@ -381,6 +672,11 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                 Kind::ImportJob => "import-of-nobody".to_owned(),
                 Kind::BaselineVersion => "v1".to_owned(),
                 Kind::Notice => "v2-nobody".to_owned(),
+                Kind::Finding => home_finding.clone(),
+                Kind::Escalation => home_escalation.clone(),
+                Kind::Engagement => home_engagement.clone(),
+                Kind::TrustDocument => world.trust_document.clone(),
+                Kind::TrustRequest => home_request.clone(),
             }
         };
 
@@ -401,6 +697,19 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                         .map(|(_, id, _)| id.clone())
                         .collect(),
                     Kind::Token => foreign_tokens.clone(),
+                    Kind::Finding => foreign_findings
+                        .iter()
+                        .map(|(_, id, _)| id.clone())
+                        .collect(),
+                    Kind::Escalation => foreign_escalations
+                        .iter()
+                        .map(|(_, id)| id.clone())
+                        .collect(),
+                    Kind::Engagement => foreign_engagements.clone(),
+                    Kind::TrustRequest => foreign_requests
+                        .iter()
+                        .map(|(_, id, _)| id.clone())
+                        .collect(),
                     _ => Vec::new(),
                 };
                 for foreign in foreign_ids {
@@ -439,12 +748,15 @@ async fn a_foreign_object_anywhere_in_a_request_answers_as_one_that_never_existe
                 .iter()
                 .map(|t| (*t).to_owned())
                 .chain(foreign_evidence.iter().map(|(_, id, _)| id.clone()))
+                .chain(foreign_findings.iter().map(|(_, id, _)| id.clone()))
+                .chain(foreign_engagements.iter().cloned())
+                .chain(foreign_requests.iter().map(|(_, id, _)| id.clone()))
                 .collect();
             for foreign in foreign_values {
                 let query = |v: &str| {
                     let sep = if base.contains('?') { '&' } else { '?' };
                     format!(
-                        "{base}{sep}tenant={v}&id={v}&evidence={v}&supersedes={v}&control={v}&service={v}&framework={v}"
+                        "{base}{sep}tenant={v}&id={v}&evidence={v}&supersedes={v}&control={v}&service={v}&framework={v}&engagement={v}&document={v}&request={v}&finding={v}"
                     )
                 };
                 pairs.push((
@@ -513,7 +825,7 @@ fn body_for(path: &str, v: &str) -> (String, &'static str) {
     if path.starts_with("/api/") {
         (
             serde_json::json!({
-                "tenant": v, "id": v, "evidence": v, "supersedes": v,
+                "tenant": v, "id": v, "evidence": v, "supersedes": v, "finding": v,
                 "services": [{"service": v, "options": []}], "regions": [v], "frameworks": [v],
             })
             .to_string(),
@@ -521,7 +833,9 @@ fn body_for(path: &str, v: &str) -> (String, &'static str) {
         )
     } else {
         (
-            format!("tenant={v}&id={v}&evidence={v}&supersedes={v}&services={v}&regions={v}"),
+            format!(
+                "tenant={v}&id={v}&evidence={v}&supersedes={v}&services={v}&regions={v}&document={v}&engagement={v}&request={v}&finding={v}"
+            ),
             "application/x-www-form-urlencoded",
         )
     }

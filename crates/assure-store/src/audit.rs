@@ -162,6 +162,7 @@ async fn findings_digests<S: Store>(
     put_all(out, &store.list_review_tasks(scope).await?);
     if *scope == TenantScope::AllTenants {
         put_all(out, &store.list_channels().await?);
+        put_all(out, &store.list_tracker_secrets().await?);
         if let Some(kev) = store.kev_import().await? {
             put_all(out, &[kev]);
         }

@@ -74,6 +74,19 @@ pub struct DetectionOutcome {
     pub created: bool,
 }
 
+/// How a list of findings is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Worst severity first, then the nearest deadline (none last), then ID: what needs work first.
+    #[default]
+    Severity,
+    /// Nearest deadline first (none last), then ID.
+    Due,
+    /// Oldest detection first, then ID.
+    Detected,
+    Id,
+}
+
 /// Filter and page for findings.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FindingQuery {
@@ -87,6 +100,9 @@ pub struct FindingQuery {
     pub overdue_at: Option<OffsetDateTime>,
     /// Leave out closed findings.
     pub open_only: bool,
+    pub sort: FindingSort,
+    /// Reverse the sort.
+    pub descending: bool,
     pub limit: Option<i64>,
     pub offset: i64,
 }
@@ -208,6 +224,47 @@ impl Audited for Channel {
     }
     fn tenant(&self) -> Option<TenantId> {
         self.tenant.clone()
+    }
+}
+
+/// Prefix of a sealed secret (`assure_auth::SEALED_SECRET_PREFIX`): the store keeps webhook and tracker
+/// secrets only in this form and refuses anything else, so no caller can put one in the clear.
+pub const SEALED_SECRET_PREFIX: &str = "sealed1:";
+
+/// Whether a channel target's secret (if it has one) is sealed.
+fn target_is_sealed(target: &ChannelTarget) -> bool {
+    match target {
+        ChannelTarget::Email { .. } => true,
+        ChannelTarget::Webhook { secret, .. } => secret.starts_with(SEALED_SECRET_PREFIX),
+    }
+}
+
+/// Refuses a channel whose webhook secret is not sealed.
+pub(crate) fn check_channel_sealed(channel: &Channel) -> Result<()> {
+    if target_is_sealed(&channel.target) {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Conflict(format!(
+            "channel {}: a webhook secret is stored only sealed (seal it with assure_auth::SecretSealer)",
+            channel.id
+        )))
+    }
+}
+
+/// The shared secret an inbound tracker webhook presents (`github`: the HMAC key of
+/// `X-Hub-Signature-256`; `jira`: the secret its URL or header carries), sealed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TrackerSecret {
+    /// `github` or `jira`.
+    pub tracker: String,
+    /// `sealed1:` text, bound to `assure_auth::tracker_context(tracker)`.
+    pub sealed: String,
+}
+
+impl Audited for TrackerSecret {
+    const KIND: &'static str = "tracker-secret";
+    fn object_id(&self) -> String {
+        self.tracker.clone()
     }
 }
 
@@ -378,7 +435,9 @@ pub trait FindingStore: Send + Sync {
         scope: &TenantScope,
     ) -> impl Future<Output = Result<Vec<StoredPolicy>>> + Send;
     /// Replaces the Known Exploited Vulnerabilities catalogue with the one the operator imported (audited
-    /// as one object).
+    /// as one object). In the same transaction every open finding whose CVE it newly lists moves to its
+    /// policy's shortest clock (never to a later deadline), recorded as `kev-listed` on its timeline and
+    /// audited.
     fn import_kev(
         &self,
         actor: &Actor,
@@ -461,6 +520,15 @@ pub trait FindingStore: Send + Sync {
         id: &str,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<Escalation>> + Send;
+    /// Audits an inbound tracker webhook that was refused (forged, unsigned or with the wrong secret) on
+    /// the provider's chain: `tracker` (`github`, `jira`) names the object, `reason` (`mismatch`,
+    /// `missing`, ...) ends the action `tracker-webhook.refused.REASON`. Nothing else is written.
+    fn record_tracker_refusal(
+        &self,
+        actor: &Actor,
+        tracker: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The in-app inbox: notifications the scope admits, newest first, optionally for one audience.
     fn list_notifications(
         &self,
@@ -472,13 +540,32 @@ pub trait FindingStore: Send + Sync {
 /// The durable scheduler's state: deadline and review jobs with leases, deliveries with idempotency keys
 /// and their log.
 pub trait SchedulerStore: Send + Sync {
-    /// Registers a channel (audited).
+    /// Registers a channel (audited); `Conflict` when its id is taken or its webhook secret is not sealed.
     fn add_channel(
         &self,
         actor: &Actor,
         channel: &Channel,
     ) -> impl Future<Output = Result<()>> + Send;
     fn list_channels(&self) -> impl Future<Output = Result<Vec<Channel>>> + Send;
+    /// Registers a channel or replaces the one with its id (audited). Webhook secrets must be sealed.
+    fn set_channel(
+        &self,
+        actor: &Actor,
+        channel: &Channel,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a tracker's sealed shared secret, replacing the previous one (audited); unsealed text is
+    /// refused.
+    fn set_tracker_secret(
+        &self,
+        actor: &Actor,
+        secret: &TrackerSecret,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A tracker's sealed secret, `None` when none is configured.
+    fn tracker_secret(
+        &self,
+        tracker: &str,
+    ) -> impl Future<Output = Result<Option<TrackerSecret>>> + Send;
+    fn list_tracker_secrets(&self) -> impl Future<Output = Result<Vec<TrackerSecret>>> + Send;
     /// One sweep of up to `limit` due deadline jobs, in one transaction: records every alert due by `now`
     /// that is not yet recorded (with its notification, deliveries and audit record), and moves each job to
     /// its next alert (or drops it). On PostgreSQL the jobs are claimed `FOR UPDATE SKIP LOCKED`, so two
@@ -535,4 +622,30 @@ pub trait SchedulerStore: Send + Sync {
         &self,
         scope: &TenantScope,
     ) -> impl Future<Output = Result<Vec<ReviewTask>>> + Send;
+}
+
+/// The provider's open findings a tenant's matrix inherits (provider and shared controls), redacted: the
+/// matrix is computed from the catalogue and the tenant's profile now. `NotFound` when the scope does not
+/// admit the tenant.
+pub async fn inherited_exceptions_for<S: crate::Store>(
+    store: &S,
+    scope: &TenantScope,
+    tenant: &TenantId,
+    now: OffsetDateTime,
+) -> Result<Vec<InheritedException>> {
+    let programme = crate::snapshot::programme_snapshot(store, scope).await?;
+    let Some(profile) = programme.tenants.iter().find(|t| &t.id == tenant) else {
+        return Err(crate::StoreError::NotFound(format!("tenant {tenant}")));
+    };
+    let unreadable = |e: assure_domain::matrix::MatrixError| crate::StoreError::Corrupt {
+        what: format!("the matrix of tenant {tenant}"),
+        detail: e.to_string(),
+    };
+    let matrix = assure_domain::matrix::ResponsibilityModel::new(&programme)
+        .and_then(|m| m.matrix(profile))
+        .map_err(unreadable)?;
+    let inherited = assure_domain::finding_metrics::inherited_controls(&matrix);
+    store
+        .list_inherited_exceptions(scope, tenant, &inherited, now)
+        .await
 }

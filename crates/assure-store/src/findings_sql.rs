@@ -20,8 +20,8 @@ use time::OffsetDateTime;
 use super::{AuditWriter, DIALECT, DbRow, SqlStore, Tx, corrupt, from_json, json, parse_instant};
 use crate::findings::{
     AttemptOutcome, Audience, Channel, ChannelTarget, Delivery, DeliveryLogEntry, DeliveryState,
-    DetectionOutcome, Escalation, FindingQuery, KevImport, Notification, ReviewKind, ReviewTask,
-    StoredPolicy, SweepOutcome, TimelineEntry,
+    DetectionOutcome, Escalation, FindingQuery, FindingSort, KevImport, Notification, ReviewKind,
+    ReviewTask, StoredPolicy, SweepOutcome, TimelineEntry, TrackerSecret,
 };
 use crate::{Actor, Backend, Page, Result, StoreError, TenantScope};
 
@@ -145,18 +145,14 @@ fn channel_from_row(row: &DbRow) -> Result<Channel> {
     })
 }
 
-/// Writes a finding's row (insert or update), keeping the query columns in step with its JSON.
-async fn write_finding(tx: &mut Tx, f: &Finding, insert: bool) -> Result<()> {
+/// Updates a finding's row, keeping the query columns in step with its JSON (new findings go through
+/// [`insert_if_key_free`]).
+async fn write_finding(tx: &mut Tx, f: &Finding) -> Result<()> {
     let key = f.key().as_text();
     let open_key = f.state.is_open().then(|| key.clone());
     let ticket = f.remediation.ticket.as_ref().map(Ticket::reference);
-    let sql = if insert {
-        "INSERT INTO findings (id, tenant_id, dedup_key, open_key, state, severity, control_id, ticket, \
-         due_at, detected_at, finding_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    } else {
-        "UPDATE findings SET tenant_id = $2, dedup_key = $3, open_key = $4, state = $5, severity = $6, \
-         control_id = $7, ticket = $8, due_at = $9, detected_at = $10, finding_json = $11 WHERE id = $1"
-    };
+    let sql = "UPDATE findings SET tenant_id = $2, dedup_key = $3, open_key = $4, state = $5, severity = $6, \
+         control_id = $7, ticket = $8, due_at = $9, detected_at = $10, finding_json = $11 WHERE id = $1";
     sqlx::query(sql)
         .bind(f.id.as_str())
         .bind(f.owner.tenant().map(|t| t.to_string()))
@@ -262,6 +258,130 @@ async fn policy_in(tx: &mut Tx, owner: &FindingOwner) -> Result<RemediationPolic
         }
     }
     Ok(RemediationPolicy::PROVIDER_DEFAULT)
+}
+
+/// The open finding with de-duplication key `key`, locked for change on PostgreSQL.
+async fn open_finding_for_change(tx: &mut Tx, key: &str) -> Result<Option<Finding>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT finding_json FROM findings WHERE open_key = $1{}",
+        DIALECT.for_update
+    )))
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(finding_from_row).transpose()
+}
+
+/// Inserts a new finding unless an open finding holds its key: `ON CONFLICT (open_key) DO NOTHING`, so a
+/// concurrent first detection of the same key (which PostgreSQL makes this insert wait for) never fails
+/// on the unique key. Returns whether the row was inserted.
+async fn insert_if_key_free(tx: &mut Tx, f: &Finding) -> Result<bool> {
+    let key = f.key().as_text();
+    let open_key = f.state.is_open().then(|| key.clone());
+    let ticket = f.remediation.ticket.as_ref().map(Ticket::reference);
+    let inserted = sqlx::query(
+        "INSERT INTO findings (id, tenant_id, dedup_key, open_key, state, severity, control_id, ticket, \
+         due_at, detected_at, finding_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (open_key) DO NOTHING",
+    )
+    .bind(f.id.as_str())
+    .bind(f.owner.tenant().map(|t| t.to_string()))
+    .bind(&key)
+    .bind(open_key)
+    .bind(f.state.as_str())
+    .bind(f.severity.name())
+    .bind(f.control.as_ref().map(|c| c.to_string()))
+    .bind(ticket)
+    .bind(f.due_at.map(at))
+    .bind(at(f.detected_at))
+    .bind(json(f))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// A re-detection of the open finding `open`: seen again and counted (never a new deadline), on its
+/// timeline and audited; commits `tx`.
+async fn refresh(
+    mut tx: Tx,
+    actor: &Actor,
+    open: &Finding,
+    detection: &Detection,
+) -> Result<DetectionOutcome> {
+    let seen = open.redetected(detection.at);
+    write_finding(&mut tx, &seen).await?;
+    add_event(
+        &mut tx,
+        &seen.id,
+        detection.at,
+        actor,
+        "redetected",
+        serde_json::json!({ "source": detection.source }),
+    )
+    .await?;
+    let mut audit = AuditWriter::new(actor);
+    audit.record(&mut tx, &seen, "redetect").await?;
+    audit.finish(&mut tx).await?;
+    tx.commit().await?;
+    Ok(DetectionOutcome {
+        finding: seen,
+        created: false,
+    })
+}
+
+/// Open findings whose CVE the new catalogue lists move to the shortest clock of their owner's policy
+/// (counted from detection, never later than their deadline already is), each on its timeline as
+/// `kev-listed` and audited: a KEV listing is an audited re-triage the catalogue makes.
+async fn reclock_known_exploited(
+    tx: &mut Tx,
+    audit: &mut AuditWriter,
+    actor: &Actor,
+    catalogue: &KevCatalogue,
+) -> Result<usize> {
+    // Only rows that name a CVE (the JSON writes `"cve":null` otherwise).
+    let rows = sqlx::query(
+        "SELECT finding_json FROM findings WHERE open_key IS NOT NULL \
+         AND finding_json NOT LIKE '%\"cve\":null%' ORDER BY id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let now = OffsetDateTime::now_utc();
+    let mut moved = 0;
+    for row in &rows {
+        let mut f = finding_from_row(row)?;
+        let Some(cve) = f.cve.clone() else { continue };
+        if f.known_exploited || !catalogue.lists(&cve) {
+            continue;
+        }
+        let policy = policy_in(tx, &f.owner).await?;
+        let shortest = policy.due_at(f.detected_at, f.severity, true);
+        let before = f.due_at;
+        f.known_exploited = true;
+        f.due_at = match (before, shortest) {
+            (Some(b), Some(s)) => Some(b.min(s)),
+            (b, s) => s.or(b),
+        };
+        write_finding(tx, &f).await?;
+        add_event(
+            tx,
+            &f.id,
+            now,
+            actor,
+            "kev-listed",
+            serde_json::json!({
+                "cve": cve,
+                "catalog_version": catalogue.catalog_version,
+                "from": { "due_at": before.map(at) },
+                "to": { "due_at": f.due_at.map(at) },
+            }),
+        )
+        .await?;
+        set_deadline_job(tx, &f, job_after_change(&f, f.detected_at)).await?;
+        audit.record(tx, &f, "kev-listed").await?;
+        moved += 1;
+    }
+    Ok(moved)
 }
 
 impl SqlStore {
@@ -421,6 +541,7 @@ impl crate::findings::FindingStore for SqlStore {
         .await?;
         let mut audit = AuditWriter::new(actor);
         audit.record(&mut tx, &import, "import").await?;
+        reclock_known_exploited(&mut tx, &mut audit, actor, catalogue).await?;
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(import)
@@ -458,34 +579,9 @@ impl crate::findings::FindingStore for SqlStore {
         // Refuse a malformed detection before anything is written.
         detection.severity()?;
         let mut tx = self.begin_write().await?;
-        let mut audit = AuditWriter::new(actor);
         let key = detection.key().as_text();
-        let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT finding_json FROM findings WHERE open_key = $1{}",
-            DIALECT.for_update
-        )))
-        .bind(&key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            let seen = finding_from_row(&row)?.redetected(detection.at);
-            write_finding(&mut tx, &seen, false).await?;
-            add_event(
-                &mut tx,
-                &seen.id,
-                detection.at,
-                actor,
-                "redetected",
-                serde_json::json!({ "source": detection.source }),
-            )
-            .await?;
-            audit.record(&mut tx, &seen, "redetect").await?;
-            audit.finish(&mut tx).await?;
-            tx.commit().await?;
-            return Ok(DetectionOutcome {
-                finding: seen,
-                created: false,
-            });
+        if let Some(open) = open_finding_for_change(&mut tx, &key).await? {
+            return refresh(tx, actor, &open, detection).await;
         }
         let taken = sqlx::query("SELECT id FROM findings WHERE id = $1")
             .bind(id.as_str())
@@ -504,7 +600,19 @@ impl crate::findings::FindingStore for SqlStore {
             None => false,
         };
         let finding = Finding::raise(id.clone(), detection, &policy, known_exploited)?;
-        write_finding(&mut tx, &finding, true).await?;
+        if !insert_if_key_free(&mut tx, &finding).await? {
+            // A concurrent detection of the same key committed its finding after our first look (on
+            // PostgreSQL the insert waited for it): this detection refreshes that finding instead.
+            let open = open_finding_for_change(&mut tx, &key)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::Conflict(format!(
+                        "finding {id}: its key was taken and released again; retry the detection"
+                    ))
+                })?;
+            return refresh(tx, actor, &open, detection).await;
+        }
+        let mut audit = AuditWriter::new(actor);
         add_event(
             &mut tx,
             &finding.id,
@@ -624,10 +732,21 @@ impl crate::findings::FindingStore for SqlStore {
         } else {
             paging
         };
+        let dir = if query.descending { " DESC" } else { "" };
+        let severity_rank = "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+             WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END";
+        let due = "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END";
+        // Every order ends with the ID, so pages never overlap.
+        let order = match query.sort {
+            FindingSort::Severity => {
+                format!("{severity_rank}{dir}, {due}{dir}, due_at{dir}, id{dir}")
+            }
+            FindingSort::Due => format!("{due}{dir}, due_at{dir}, id{dir}"),
+            FindingSort::Detected => format!("detected_at{dir}, id{dir}"),
+            FindingSort::Id => format!("id{dir}"),
+        };
         let mut select = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT finding_json FROM findings{filter} ORDER BY CASE severity \
-             WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, \
-             CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, id{paging}"
+            "SELECT finding_json FROM findings{filter} ORDER BY {order}{paging}"
         )));
         for b in &binds {
             select = select.bind(b.clone());
@@ -689,7 +808,7 @@ impl crate::findings::FindingStore for SqlStore {
         if f.state == RemediationState::Closed {
             f.closed_at = Some(now);
         }
-        write_finding(&mut tx, &f, false).await?;
+        write_finding(&mut tx, &f).await?;
         add_event(
             &mut tx,
             &f.id,
@@ -723,7 +842,7 @@ impl crate::findings::FindingStore for SqlStore {
         let before = (f.severity, f.due_at.map(at));
         f.severity = change.severity;
         f.due_at = due;
-        write_finding(&mut tx, &f, false).await?;
+        write_finding(&mut tx, &f).await?;
         let now = OffsetDateTime::now_utc();
         add_event(
             &mut tx,
@@ -888,6 +1007,32 @@ impl crate::findings::FindingStore for SqlStore {
         Ok(e)
     }
 
+    async fn record_tracker_refusal(
+        &self,
+        actor: &Actor,
+        tracker: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .append(
+                &mut tx,
+                assure_domain::audit::AuditEvent {
+                    actor: actor.0.clone(),
+                    tenant: None,
+                    action: format!("tracker-webhook.refused.{reason}"),
+                    object_kind: "tracker-webhook".to_owned(),
+                    object_id: tracker.to_owned(),
+                    state_digest: None,
+                },
+            )
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn list_notifications(
         &self,
         scope: &TenantScope,
@@ -1011,6 +1156,7 @@ async fn raise_alert(
 
 impl crate::findings::SchedulerStore for SqlStore {
     async fn add_channel(&self, actor: &Actor, channel: &Channel) -> Result<()> {
+        crate::findings::check_channel_sealed(channel)?;
         let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT id FROM notification_channels WHERE id = $1")
             .bind(&channel.id)
@@ -1037,6 +1183,105 @@ impl crate::findings::SchedulerStore for SqlStore {
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_channel(&self, actor: &Actor, channel: &Channel) -> Result<()> {
+        crate::findings::check_channel_sealed(channel)?;
+        let mut tx = self.begin_write().await?;
+        let existed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM notification_channels WHERE id = $1{}",
+            DIALECT.for_update
+        )))
+        .bind(&channel.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        sqlx::query(
+            "INSERT INTO notification_channels (id, tenant_id, audience, target_json) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, \
+             audience = excluded.audience, target_json = excluded.target_json",
+        )
+        .bind(&channel.id)
+        .bind(channel.tenant.as_ref().map(|t| t.to_string()))
+        .bind(channel.audience.as_str())
+        .bind(json(&channel.target))
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .record(&mut tx, channel, if existed { "update" } else { "create" })
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_tracker_secret(&self, actor: &Actor, secret: &TrackerSecret) -> Result<()> {
+        if !secret
+            .sealed
+            .starts_with(crate::findings::SEALED_SECRET_PREFIX)
+        {
+            return Err(StoreError::Conflict(format!(
+                "the {} tracker secret is stored only sealed (seal it with assure_auth::SecretSealer)",
+                secret.tracker
+            )));
+        }
+        if secret.tracker.trim().is_empty() {
+            return Err(StoreError::Conflict("name the tracker".into()));
+        }
+        let mut tx = self.begin_write().await?;
+        let existed = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT tracker FROM tracker_secrets WHERE tracker = $1{}",
+            DIALECT.for_update
+        )))
+        .bind(&secret.tracker)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        sqlx::query(
+            "INSERT INTO tracker_secrets (tracker, sealed, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tracker) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+        )
+        .bind(&secret.tracker)
+        .bind(&secret.sealed)
+        .bind(at(OffsetDateTime::now_utc()))
+        .execute(&mut *tx)
+        .await?;
+        let mut audit = AuditWriter::new(actor);
+        audit
+            .record(&mut tx, secret, if existed { "update" } else { "create" })
+            .await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn tracker_secret(&self, tracker: &str) -> Result<Option<TrackerSecret>> {
+        let row = sqlx::query("SELECT tracker, sealed FROM tracker_secrets WHERE tracker = $1")
+            .bind(tracker)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(TrackerSecret {
+                tracker: r.try_get("tracker")?,
+                sealed: r.try_get("sealed")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_tracker_secrets(&self) -> Result<Vec<TrackerSecret>> {
+        sqlx::query("SELECT tracker, sealed FROM tracker_secrets ORDER BY tracker")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(TrackerSecret {
+                    tracker: r.try_get("tracker")?,
+                    sealed: r.try_get("sealed")?,
+                })
+            })
+            .collect()
     }
 
     async fn list_channels(&self) -> Result<Vec<Channel>> {
@@ -1094,7 +1339,7 @@ impl crate::findings::SchedulerStore for SqlStore {
                 )?;
                 f.state = reopened.state;
                 f.remediation = reopened.remediation;
-                write_finding(&mut tx, &f, false).await?;
+                write_finding(&mut tx, &f).await?;
                 add_event(
                     &mut tx,
                     &f.id,

@@ -20,17 +20,18 @@ const FOREIGN_TENANT = "brightpath";
  * with tenant scoping. `tenants`: which tenants it reads ("all", its "own", or "none": an assessor with
  * no engagement); `edits`: whether it changes a tenant's profile and uploads evidence (EditTenant);
  * `totp`: whether its login asks for the second factor (provider staff and oversight); `imports`: whether
- * it imports catalogues and mappings (ImportContent).
+ * it imports catalogues and mappings (ImportContent); `engagements`: whether it reads engagements
+ * (ReadEngagement). Every role reads the trust center (ReadTrustCenter).
  */
 const MAY = {
-  "provider-admin": { tenants: "all", edits: true, totp: true, imports: true },
-  "provider-security-lead": { tenants: "all", edits: true, totp: true, imports: true },
-  "provider-dpo": { tenants: "all", edits: false, totp: true, imports: false },
-  oversight: { tenants: "all", edits: false, totp: true, imports: false },
-  "customer-compliance-officer": { tenants: "own", edits: true, totp: false, imports: false },
-  "customer-viewer": { tenants: "own", edits: false, totp: false, imports: false },
-  "customer-dpo": { tenants: "own", edits: false, totp: false, imports: false },
-  assessor: { tenants: "none", edits: false, totp: false, imports: false },
+  "provider-admin": { tenants: "all", edits: true, totp: true, imports: true, engagements: true },
+  "provider-security-lead": { tenants: "all", edits: true, totp: true, imports: true, engagements: true },
+  "provider-dpo": { tenants: "all", edits: false, totp: true, imports: false, engagements: false },
+  oversight: { tenants: "all", edits: false, totp: true, imports: false, engagements: true },
+  "customer-compliance-officer": { tenants: "own", edits: true, totp: false, imports: false, engagements: true },
+  "customer-viewer": { tenants: "own", edits: false, totp: false, imports: false, engagements: true },
+  "customer-dpo": { tenants: "own", edits: false, totp: false, imports: false, engagements: false },
+  assessor: { tenants: "none", edits: false, totp: false, imports: false, engagements: true },
 };
 
 /** Pages of one tenant any reader of it may open. */
@@ -83,6 +84,14 @@ function expectations(role) {
   } else {
     refused.push("/imports", "/baseline");
   }
+  if (may.engagements) {
+    pages.push("/engagements");
+    nav.push("/engagements");
+  } else {
+    refused.push("/engagements");
+  }
+  pages.push("/trust");
+  nav.push("/trust");
   return { t, pages, refused, nav };
 }
 

@@ -25,3 +25,12 @@ pub fn totp_vault(settings: &Settings) -> Result<TotpVault, Failure> {
         .map_err(|e| Failure::Input(e.to_string()))?;
     Ok(TotpVault::new(key))
 }
+
+/// The sealer of integration secrets (outgoing webhook keys, tracker shared secrets), keyed by its own
+/// derivation of the master key, so every node and command with the same master key opens them.
+pub fn integration_sealer(settings: &Settings) -> Result<assure_auth::SecretSealer, Failure> {
+    let key = master_key(settings)?
+        .derive(assure_auth::INTEGRATION_KEY_PURPOSE)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    Ok(assure_auth::SecretSealer::new(key))
+}

@@ -4,11 +4,17 @@ mod audit;
 mod baseline;
 mod baseline_files;
 mod catalogue;
+mod demo_engagements;
 mod demo_evidence;
+mod demo_findings;
+pub mod engagements;
 pub mod evidence;
+mod findings;
 mod import;
+mod kev;
 mod keys;
 mod matrix;
+mod scheduler;
 mod serve;
 mod setup;
 mod tenants;
@@ -63,9 +69,22 @@ pub enum Command {
     /// Evidence: add, list, show, get its bytes, verify every blob.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Engagements: enrolment (request, intake, NDA, activation), engagements at a tier over a scope,
+    /// assessors, the questionnaire as CSV/XLSX and CAIQ v4, test results with samples, signing and
+    /// roll-forward. Exit 1 when refused (with why), 2 for a usage or input error (a bad sheet names every
+    /// row error).
+    #[command(subcommand)]
+    Engagements(engagements::EngagementsCommand),
     /// Trust center: list, publish, request, approve, deny, accept-terms, download.
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// Findings and their remediation: create, list, show (with the timeline), triage, transition,
+    /// accept-risk, retriage. Exit 1 when a step is refused (naming the allowed ones).
+    #[command(subcommand)]
+    Findings(findings::FindingsCommand),
+    /// CISA's Known Exploited Vulnerabilities catalogue: import the JSON file, show the import.
+    #[command(subcommand)]
+    Kev(kev::KevCommand),
     /// User accounts: create (with a one-time password), list, disable, reset the second factor.
     #[command(subcommand)]
     Users(users::UsersCommand),
@@ -134,8 +153,11 @@ async fn run_on<S: Store>(store: S, settings: Settings, command: Command) -> Res
         Command::Check(_) | Command::Resolve(_) | Command::Validate(_) => without_store(),
         Command::Evidence(c) => evidence::run(store, &settings, c).await,
         Command::Trust(c) => trust::run(store, &settings, c).await,
+        Command::Engagements(c) => engagements::run(&store, c).await,
         Command::Matrix(a) => matrix::run(&store, a).await,
         Command::Import(c) => import::run(&store, c).await,
+        Command::Findings(c) => findings::run(&store, c).await,
+        Command::Kev(c) => kev::run(&store, c).await,
         Command::Users(c) => users::users(&store, c).await,
         Command::Tokens(c) => users::tokens(&store, c).await,
     }

@@ -1,4 +1,5 @@
-//! `assure serve`: the HTTP server, with periodic signed checkpoints of the audit chains.
+//! `assure serve`: the HTTP server, with periodic signed checkpoints of the audit chains and the
+//! scheduler (deadline sweeps, review cycles, notifications) in the background.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use clap::Args;
 
 use super::setup::{Seed, prepare, provider_key};
 use crate::Failure;
-use crate::settings::{Secret, Settings};
+use crate::settings::{NotificationSettings, Secret, Settings};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -60,6 +61,9 @@ pub struct ServeArgs {
     /// Which ID-token claim names the existing Assure user: its e-mail address, or its subject.
     #[arg(long, env = "ASSURE_OIDC_CLAIM", value_enum, default_value = "email")]
     pub oidc_claim: OidcClaim,
+    /// The scheduler, notifications and tracker secrets.
+    #[command(flatten)]
+    pub notify: NotificationSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -117,6 +121,19 @@ impl ServeArgs {
             public_url: public,
             totp_vault,
             read_cache_bound: std::time::Duration::from_millis(self.read_cache_ms),
+            // The secrets given to this start (also stored sealed by `scheduler::configure`).
+            trackers: assure_server::trackers::TrackerSecrets {
+                github: self
+                    .notify
+                    .github_webhook_secret
+                    .as_ref()
+                    .map(|s| s.0.clone()),
+                jira: self
+                    .notify
+                    .jira_webhook_secret
+                    .as_ref()
+                    .map(|s| s.0.clone()),
+            },
         })
     }
 }
@@ -159,6 +176,16 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         0 => {}
         n => tracing::info!(sealed = n, "sealed TOTP secrets stored in the clear"),
     }
+    // Channels and tracker secrets from the settings, sealed, then the scheduler in the background.
+    let sealer = super::keys::integration_sealer(settings)?;
+    match super::scheduler::configure(&store, &args.notify, &sealer).await? {
+        0 => {}
+        n => tracing::info!(
+            written = n,
+            "notification channels and tracker secrets stored sealed"
+        ),
+    }
+    let scheduler = super::scheduler::start(store.clone(), &args.notify, sealer).await?;
     let key = provider_key(settings)?;
     state.set_ready();
     eprintln!("assure listening on http://{local}");
@@ -184,5 +211,8 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
     });
     let served = assure_server::serve(listener, app).await;
     checkpoints.abort();
+    if let Some(s) = scheduler {
+        s.abort();
+    }
     served.map_err(|e| Failure::Other(e.into()))
 }

@@ -138,7 +138,8 @@ fn date(name: &str, value: &str) -> Result<time::Date, Failure> {
     .map_err(|_| Failure::Input(format!("--{name}: expected YYYY-MM-DD, not {value:?}")))
 }
 
-fn library<S: Store>(store: S, settings: &Settings) -> Result<TrustLibrary<S>, Failure> {
+/// The trust library over the configured blob store and master key (also used by the demo loader).
+pub(super) fn library<S: Store>(store: S, settings: &Settings) -> Result<TrustLibrary<S>, Failure> {
     let master = super::keys::master_key(settings)?;
     let blobs = BlobStore::open(&settings.evidence_store(), settings.s3_endpoint.as_deref())
         .map_err(|e| Failure::Input(e.to_string()))?;

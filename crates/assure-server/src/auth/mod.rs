@@ -62,6 +62,9 @@ pub struct AuthSettings {
     /// How stale a cached catalogue page may be when another node (or the CLI) changes the catalogue;
     /// zero turns the read cache off (see `read_cache`). Credentials are never cached.
     pub read_cache_bound: std::time::Duration,
+    /// The secrets inbound tracker webhooks are checked with (`trackers`); none by default, so the
+    /// endpoints answer 404 until configured.
+    pub trackers: crate::trackers::TrackerSecrets,
 }
 
 impl Default for AuthSettings {
@@ -81,6 +84,7 @@ impl Default for AuthSettings {
             totp_vault: assure_auth::TotpVault::ephemeral()
                 .expect("the operating system's random number generator works"),
             read_cache_bound: crate::read_cache::DEFAULT_BOUND,
+            trackers: crate::trackers::TrackerSecrets::default(),
         }
     }
 }
@@ -315,8 +319,16 @@ fn unauthenticated(path: &str, path_and_query: &str) -> Response {
 
 /// Paths anyone may reach.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/login" | "/metrics")
-        || path.starts_with("/login/oidc")
+    // Tracker webhooks carry their own credential (a signature or shared secret), by exact path only.
+    matches!(
+        path,
+        "/healthz"
+            | "/readyz"
+            | "/login"
+            | "/metrics"
+            | crate::trackers::GITHUB_PATH
+            | crate::trackers::JIRA_PATH
+    ) || path.starts_with("/login/oidc")
         || path.starts_with("/static/")
 }
 

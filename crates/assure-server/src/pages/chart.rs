@@ -125,6 +125,19 @@ pub(crate) struct Stack {
     y: u32,
 }
 
+impl Segment {
+    /// A segment coloured by the CSS `class` (defined in `static/app.css`).
+    pub fn new(class: &'static str, label: &'static str, value: usize) -> Self {
+        Self {
+            class,
+            label,
+            value,
+            x: 0,
+            width: 0,
+        }
+    }
+}
+
 /// The responsibility split as segments, in a fixed order so colours always mean the same party.
 pub(crate) fn split_segments(split: &Split) -> Vec<Segment> {
     [
@@ -166,6 +179,35 @@ impl StackedChart {
         label_heading: &str,
         rows: Vec<(String, Vec<Segment>)>,
     ) -> Self {
+        Self::scaled(id, title, desc, label_heading, rows, None)
+    }
+
+    /// Rows drawn to one scale, the largest row total filling the width, so rows compare by size (the
+    /// ageing of findings by severity); [`StackedChart::new`] draws every row at 100 %.
+    pub fn absolute(
+        id: &str,
+        title: &str,
+        desc: &str,
+        label_heading: &str,
+        rows: Vec<(String, Vec<Segment>)>,
+    ) -> Self {
+        let max = rows
+            .iter()
+            .map(|(_, segs)| segs.iter().map(|s| s.value).sum::<usize>())
+            .max()
+            .unwrap_or(0);
+        Self::scaled(id, title, desc, label_heading, rows, Some(max))
+    }
+
+    /// `full`: the total that fills the width, or `None` for each row's own total.
+    fn scaled(
+        id: &str,
+        title: &str,
+        desc: &str,
+        label_heading: &str,
+        rows: Vec<(String, Vec<Segment>)>,
+        full: Option<usize>,
+    ) -> Self {
         let legend = rows
             .first()
             .map(|(_, segs)| segs.iter().map(|s| (s.class, s.label)).collect())
@@ -179,8 +221,8 @@ impl StackedChart {
                 let mut used = 0;
                 for s in &mut segments {
                     used += s.value;
-                    // Cumulative rounding: the segments of a row always end exactly at the full width.
-                    let end = LABEL_WIDTH + scale_exact(used, total, BAR_AREA);
+                    // Cumulative rounding: the segments of a row always end exactly at its width.
+                    let end = LABEL_WIDTH + scale_exact(used, full.unwrap_or(total), BAR_AREA);
                     s.x = x;
                     s.width = end.saturating_sub(x);
                     x = end;
@@ -224,6 +266,105 @@ impl StackedChart {
     /// x of the legend entry `i` (legend runs along the top).
     fn legend_x(&self, i: &usize) -> u32 {
         LABEL_WIDTH + u32::try_from(*i).unwrap_or(0) * 110
+    }
+}
+
+/// One point of a line chart.
+#[derive(Clone, Debug)]
+pub(crate) struct Point {
+    pub label: String,
+    pub value: usize,
+    x: u32,
+    y: u32,
+}
+
+/// A line over time (e.g. open findings at the end of each week), with a dot per point.
+#[derive(Template, Debug)]
+#[template(path = "charts/line.html")]
+pub(crate) struct LineChart {
+    id: String,
+    title: String,
+    desc: String,
+    label_heading: String,
+    value_heading: String,
+    points: Vec<Point>,
+    /// The SVG `points` attribute of the polyline.
+    polyline: String,
+    max: usize,
+}
+
+/// Plot area of line charts.
+const PLOT_LEFT: u32 = 48;
+const PLOT_TOP: u32 = 16;
+const PLOT_HEIGHT: u32 = 160;
+const PLOT_WIDTH: u32 = WIDTH - PLOT_LEFT - 24;
+
+impl LineChart {
+    pub fn new(
+        id: &str,
+        title: &str,
+        desc: &str,
+        (label_heading, value_heading): (&str, &str),
+        series: Vec<(String, usize)>,
+    ) -> Self {
+        let max = series.iter().map(|(_, v)| *v).max().unwrap_or(0);
+        let gaps = u32::try_from(series.len().saturating_sub(1))
+            .unwrap_or(1)
+            .max(1);
+        let points: Vec<Point> = series
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, value))| Point {
+                x: PLOT_LEFT + u32::try_from(i).unwrap_or(0) * PLOT_WIDTH / gaps,
+                y: PLOT_TOP + PLOT_HEIGHT - scale_exact(value, max, PLOT_HEIGHT),
+                label,
+                value,
+            })
+            .collect();
+        let polyline = points
+            .iter()
+            .map(|p| format!("{},{}", p.x, p.y))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            desc: desc.to_owned(),
+            label_heading: label_heading.to_owned(),
+            value_heading: value_heading.to_owned(),
+            points,
+            polyline,
+            max,
+        }
+    }
+
+    fn width(&self) -> u32 {
+        WIDTH
+    }
+
+    fn height(&self) -> u32 {
+        PLOT_TOP + PLOT_HEIGHT + 40
+    }
+
+    fn left(&self) -> u32 {
+        PLOT_LEFT
+    }
+
+    fn right(&self) -> u32 {
+        PLOT_LEFT + PLOT_WIDTH
+    }
+
+    fn top(&self) -> u32 {
+        PLOT_TOP
+    }
+
+    fn bottom(&self) -> u32 {
+        PLOT_TOP + PLOT_HEIGHT
+    }
+
+    /// Every other label under the axis, so they do not overlap.
+    fn shows_label(&self, i: &usize) -> bool {
+        i % 2 == self.points.len().saturating_sub(1) % 2
     }
 }
 
@@ -274,6 +415,59 @@ mod tests {
         );
         let total: u32 = chart.stacks[0].segments.iter().map(|s| s.width).sum();
         assert_eq!(total, BAR_AREA);
+    }
+
+    #[test]
+    fn absolute_stacks_share_one_scale() {
+        let rows = vec![
+            (
+                "critical".to_owned(),
+                vec![
+                    Segment::new("seg-age-1", "young", 2),
+                    Segment::new("seg-age-2", "old", 2),
+                ],
+            ),
+            (
+                "low".to_owned(),
+                vec![
+                    Segment::new("seg-age-1", "young", 1),
+                    Segment::new("seg-age-2", "old", 0),
+                ],
+            ),
+        ];
+        let chart = StackedChart::absolute("a", "t", "d", "l", rows);
+        let widths: Vec<u32> = chart
+            .stacks
+            .iter()
+            .map(|s| s.segments.iter().map(|g| g.width).sum())
+            .collect();
+        assert_eq!(widths, vec![BAR_AREA, BAR_AREA / 4]);
+    }
+
+    #[test]
+    fn a_line_spans_the_plot_with_the_largest_value_at_the_top() {
+        let chart = LineChart::new(
+            "l",
+            "Open findings",
+            "d",
+            ("Week", "Open"),
+            vec![("w1".into(), 4), ("w2".into(), 2), ("w3".into(), 0)],
+        );
+        let xy: Vec<(u32, u32)> = chart.points.iter().map(|p| (p.x, p.y)).collect();
+        assert_eq!(
+            xy,
+            vec![
+                (PLOT_LEFT, PLOT_TOP),
+                (PLOT_LEFT + PLOT_WIDTH / 2, PLOT_TOP + PLOT_HEIGHT / 2),
+                (PLOT_LEFT + PLOT_WIDTH, PLOT_TOP + PLOT_HEIGHT)
+            ]
+        );
+        let svg = chart.render().unwrap_or_default();
+        assert!(
+            svg.contains("<title id=\"l-title\">Open findings</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("<td class=\"num\">4</td>"), "{svg}");
     }
 
     #[test]

@@ -11,11 +11,14 @@ mod baseline;
 mod catalogue;
 mod chart;
 mod dashboard;
+mod engagements;
 mod evidence;
+mod findings;
 mod imports;
 mod matrix;
 mod services;
 mod tenants;
+mod trust;
 pub mod viewer;
 
 use std::sync::Arc;
@@ -59,6 +62,9 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .get("/tenants/{id}/evidence/{evidence}", evidence::record::<S>)
         .merge(imports::routes::<S>())
         .merge(baseline::routes::<S>())
+        .merge(findings::routes::<S>())
+        .merge(engagements::routes::<S>())
+        .merge(trust::routes::<S>())
 }
 
 /// Page routes that stream request bodies (evidence upload, import upload): no body limit beyond their own.
@@ -196,11 +202,20 @@ impl Layout {
                 None => links.push(("/tenants".to_owned(), "Tenants")),
             }
         }
+        if viewer.may(Action::ReadFinding) {
+            links.push(("/findings".to_owned(), "Findings"));
+        }
         if viewer.may(Action::ImportContent) {
             links.push(("/imports".to_owned(), "Imports"));
         }
         if viewer.may(Action::EditCatalogue) || viewer.may(Action::ApproveBaseline) {
             links.push(("/baseline".to_owned(), "Baseline"));
+        }
+        if viewer.may(Action::ReadEngagement) {
+            links.push(("/engagements".to_owned(), "Engagements"));
+        }
+        if viewer.may(Action::ReadTrustCenter) {
+            links.push(("/trust".to_owned(), "Trust center"));
         }
         // The longest link that prefixes the path is the current section ("/" only for the dashboard).
         let current = links

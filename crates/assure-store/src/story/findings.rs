@@ -17,7 +17,8 @@ use time::{Duration, OffsetDateTime};
 use super::{Story, StoryFailure, check, db, hex_of};
 use crate::audit::verify;
 use crate::findings::{
-    AttemptOutcome, Audience, Channel, ChannelTarget, DeliveryState, FindingQuery, ReviewKind,
+    AttemptOutcome, Audience, Channel, ChannelTarget, DeliveryState, FindingQuery, FindingSort,
+    ReviewKind,
 };
 use crate::{Actor, Store, StoreError, TenantScope};
 
@@ -289,6 +290,25 @@ pub(super) async fn findings_story<S: Store>(
         provider_only.total == 1 && provider_only.items[0].id.as_str() == "P-1",
         "the provider-owned filter",
     )?;
+    let by_id = store
+        .list_findings(
+            &all,
+            &FindingQuery {
+                sort: FindingSort::Id,
+                descending: true,
+                ..FindingQuery::default()
+            },
+        )
+        .await
+        .map_err(db("list_findings"))?;
+    let ids: Vec<&str> = by_id.items.iter().map(|f| f.id.as_str()).collect();
+    let mut expected = ids.clone();
+    expected.sort_unstable_by(|a, b| b.cmp(a));
+    check(
+        "list_findings",
+        ids.len() >= 3 && ids == expected,
+        format!("sorted by ID, descending: {ids:?}"),
+    )?;
 
     s.step("list_inherited_exceptions");
     let inherited: BTreeSet<ControlId> = [ControlId::new("story-control")].into();
@@ -423,6 +443,89 @@ pub(super) async fn findings_story<S: Store>(
             .len()
             == 1,
         "the channel is listed",
+    )?;
+
+    // Webhook and tracker secrets are stored only sealed: the store refuses clear text.
+    s.step("set_channel");
+    let hook = |secret: &str| Channel {
+        id: "ch-hook".into(),
+        tenant: None,
+        audience: Audience::Level(EscalationLevel::OversightCommittee),
+        target: ChannelTarget::Webhook {
+            url: "https://hooks.example/assure".into(),
+            secret: secret.into(),
+        },
+    };
+    check(
+        "set_channel",
+        matches!(
+            store.set_channel(actor, &hook("in-the-clear")).await,
+            Err(StoreError::Conflict(_))
+        ) && matches!(
+            store.add_channel(actor, &hook("in-the-clear")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "an unsealed webhook secret is refused",
+    )?;
+    store
+        .set_channel(actor, &hook("sealed1:00aa"))
+        .await
+        .map_err(db("set_channel"))?;
+    store
+        .set_channel(actor, &hook("sealed1:00bb"))
+        .await
+        .map_err(db("set_channel"))?;
+    let channels = store.list_channels().await.map_err(db("list_channels"))?;
+    check(
+        "set_channel",
+        channels.len() == 2 && channels.contains(&hook("sealed1:00bb")),
+        "a channel is replaced in place",
+    )?;
+    s.step("set_tracker_secret");
+    let tracker = |sealed: &str| crate::findings::TrackerSecret {
+        tracker: "github".into(),
+        sealed: sealed.into(),
+    };
+    check(
+        "set_tracker_secret",
+        matches!(
+            store.set_tracker_secret(actor, &tracker("gh-secret")).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "an unsealed tracker secret is refused",
+    )?;
+    store
+        .set_tracker_secret(actor, &tracker("sealed1:0011"))
+        .await
+        .map_err(db("set_tracker_secret"))?;
+    store
+        .set_tracker_secret(actor, &tracker("sealed1:0022"))
+        .await
+        .map_err(db("set_tracker_secret"))?;
+    s.step("tracker_secret");
+    check(
+        "tracker_secret",
+        store
+            .tracker_secret("github")
+            .await
+            .map_err(db("tracker_secret"))?
+            == Some(tracker("sealed1:0022"))
+            && store
+                .tracker_secret("jira")
+                .await
+                .map_err(db("tracker_secret"))?
+                .is_none(),
+        "the latest sealed secret, none for an unconfigured tracker",
+    )?;
+    s.step("list_tracker_secrets");
+    check(
+        "list_tracker_secrets",
+        store
+            .list_tracker_secrets()
+            .await
+            .map_err(db("list_tracker_secrets"))?
+            == vec![tracker("sealed1:0022")],
+        "one secret per tracker",
     )?;
 
     s.step("sweep_deadlines");
@@ -683,6 +786,34 @@ pub(super) async fn findings_story<S: Store>(
         tasks.len() == 1 && none.is_empty(),
         "a cycle creates its tasks once",
     )?;
+    s.step("record_tracker_refusal");
+    let before = store
+        .audit_chains(&all)
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    store
+        .record_tracker_refusal(&Actor("webhook:github".into()), "github", "mismatch")
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    let provider_chain = assure_domain::audit::ChainId::for_tenant(None);
+    let records = store
+        .audit_records(&all, &provider_chain)
+        .await
+        .map_err(db("record_tracker_refusal"))?;
+    check(
+        "record_tracker_refusal",
+        records.last().is_some_and(|r| {
+            r.event.action == "tracker-webhook.refused.mismatch"
+                && r.event.object_kind == "tracker-webhook"
+                && r.event.object_id == "github"
+                && r.event.state_digest.is_none()
+        }) && before
+            .iter()
+            .filter(|h| h.chain == provider_chain)
+            .all(|h| usize::try_from(h.seq + 1).ok() == Some(records.len())),
+        "a refused webhook is one record on the provider's chain",
+    )?;
+
     s.step("list_review_tasks");
     check(
         "list_review_tasks",
