@@ -554,6 +554,25 @@ fn a_third_party_assessment_runs_from_enrolment_to_roll_forward(db: Db) {
         Some(controls[0].as_str()),
         "an ineffective result drafts a finding: {recorded}"
     );
+    // The draft is raised as the customer's finding; a retest still ineffective refreshes it.
+    let finding = recorded["finding"]
+        .as_str()
+        .expect("an ineffective result raises a finding")
+        .to_owned();
+    let raised = db.ok(&["findings", "show", &finding, "--format", "json"]);
+    assert_eq!(
+        raised["finding"]["control"].as_str(),
+        Some(controls[0].as_str()),
+        "{raised}"
+    );
+    let (code, out, err) = test(ASSESSOR, &controls[0], "ineffective", Some(&deviation));
+    assert_eq!(code, 0, "{err}");
+    let again: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        again["finding"].as_str(),
+        Some(finding.as_str()),
+        "a retest still ineffective refreshes the open finding: {again}"
+    );
     let (code, _, err) = test(ASSESSOR, &controls[1], "effective", None);
     assert_eq!(code, 0, "{err}");
     let shown = db.ok(&["engagements", "show", ID, "--format", "json"]);

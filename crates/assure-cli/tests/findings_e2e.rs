@@ -690,8 +690,10 @@ fn serve_stores_secrets_sealed_and_its_scheduler_sends_signed_webhooks() {
     const HOOK_SECRET: &str = "hook-S3cret-e2e";
     const GITHUB_SECRET: &str = "github-S3cret-e2e";
     const JIRA_SECRET: &str = "jira-S3cret-e2e";
-    let start = || {
-        let mut child = assure(dir)
+    // With `trackers` false the tracker secrets are not given: the server must use the stored ones.
+    let start_with = |trackers: bool| {
+        let mut command = assure(dir);
+        command
             .args([
                 "serve",
                 "--bind",
@@ -706,26 +708,33 @@ fn serve_stores_secrets_sealed_and_its_scheduler_sends_signed_webhooks() {
                 &hook,
             ])
             .env("ASSURE_NOTIFY_WEBHOOK_SECRET", HOOK_SECRET)
-            .env("ASSURE_GITHUB_WEBHOOK_SECRET", GITHUB_SECRET)
-            .env("ASSURE_JIRA_WEBHOOK_SECRET", JIRA_SECRET)
+            .env_remove("ASSURE_GITHUB_WEBHOOK_SECRET")
+            .env_remove("ASSURE_JIRA_WEBHOOK_SECRET");
+        if trackers {
+            command
+                .env("ASSURE_GITHUB_WEBHOOK_SECRET", GITHUB_SECRET)
+                .env("ASSURE_JIRA_WEBHOOK_SECRET", JIRA_SECRET);
+        }
+        let mut child = command
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn serve");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
-        loop {
+        let base = loop {
             let line = lines
                 .next()
                 .expect("server exited before listening")
                 .expect("read stderr");
-            if line.starts_with("assure listening on ") {
-                break;
+            if let Some(base) = line.strip_prefix("assure listening on ") {
+                break base.to_owned();
             }
-        }
+        };
         std::thread::spawn(move || for _ in lines {});
-        child
+        (child, base)
     };
+    let start = || start_with(true).0;
     let mut server = start();
     // The demo's overdue findings escalate at the first sweep; each delivery arrives signed.
     let (headers, body) = rx
@@ -828,6 +837,35 @@ fn serve_stores_secrets_sealed_and_its_scheduler_sends_signed_webhooks() {
         count(url2),
         6,
         "four channels and two trackers, written once"
+    );
+
+    // A node started without the tracker flags checks deliveries with the secrets stored sealed.
+    let (mut server, base) = start_with(false);
+    let payload = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../assure-server/tests/data/trackers/jira-issue-done.json"),
+    )
+    .expect("recorded Jira payload");
+    let client = reqwest::blocking::Client::new();
+    let deliver = |secret: &str| {
+        client
+            .post(format!("{base}/hooks/jira"))
+            .header("x-assure-webhook-secret", secret)
+            .header("content-type", "application/json")
+            .body(payload.clone())
+            .send()
+            .expect("deliver")
+            .status()
+            .as_u16()
+    };
+    let forged = deliver("not-the-secret");
+    let genuine = deliver(JIRA_SECRET);
+    server.kill().expect("stop serve");
+    server.wait().expect("wait");
+    assert_eq!(forged, 401, "a wrong secret is refused");
+    assert_eq!(
+        genuine, 200,
+        "the stored secret verifies the genuine delivery"
     );
     let (code, out, err) = run(dir, &["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");

@@ -209,6 +209,9 @@ pub struct TestRequest {
 pub struct TestOutcome {
     pub test: ControlTest,
     pub draft_finding: Option<DraftFinding>,
+    /// The finding an ineffective result raised (or refreshed, when it was open already).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
 }
 
 /// The id of the next period's engagement.
@@ -474,7 +477,7 @@ pub(crate) async fn record<S: Store>(
     id: &EngagementId,
     request: TestRequest,
 ) -> Result<TestOutcome, Problem> {
-    let (_, controls) = in_scope(store, scope, id).await?;
+    let (engagement, controls) = in_scope(store, scope, id).await?;
     let test = ControlTest {
         engagement: id.clone(),
         control: ControlId::from(request.control.as_str()),
@@ -491,10 +494,20 @@ pub(crate) async fn record<S: Store>(
         tester: user.id.clone(),
         recorded_at: OffsetDateTime::now_utc(),
     };
-    let draft_finding = store.record_test(scope, user, &test, &controls).await?;
+    let (draft_finding, finding) = assure_store::engagement::record_test_with_finding(
+        store,
+        scope,
+        user,
+        &engagement,
+        &test,
+        &controls,
+        &crate::findings::new_finding_id(),
+    )
+    .await?;
     Ok(TestOutcome {
         test,
         draft_finding,
+        finding: finding.map(|f| f.finding.id.to_string()),
     })
 }
 

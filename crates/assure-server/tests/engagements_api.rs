@@ -489,8 +489,25 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
         Some(25)
     );
     assert_eq!(v["draft_finding"], Value::Null);
+    assert_eq!(v.get("finding"), None, "an effective result raises nothing");
+    let first_item = v["test"]["sample"]["items"][0].clone();
     let (s, v) = w.call(VIEWER, "GET", &format!("{base}/tests"), None).await;
     assert_eq!((s, v["total"].as_i64()), (200, Some(1)), "{v}");
+
+    // A retest that finds a deviation is ineffective: it raises the customer's finding on the control.
+    let mut failing = test.clone();
+    failing["result"] = json!("ineffective");
+    failing["sample"]["deviations"] = json!([first_item]);
+    let (s, v) = w
+        .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(failing))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let finding = v["finding"].as_str().expect("a finding is raised").to_owned();
+    let (s, f) = w
+        .call(ADMIN, "GET", &format!("/api/v1/findings/{finding}"), None)
+        .await;
+    assert_eq!(s, 200, "{f}");
+    assert!(f.to_string().contains(control.as_str()), "{f}");
 
     // Signing: only the assigned assessor.
     let (s, _) = w

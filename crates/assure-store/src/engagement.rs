@@ -237,6 +237,49 @@ pub async fn in_scope<S: Store>(
 }
 
 /// The questionnaire of engagement `id` with the answers given so far.
+/// Records a test result; an ineffective one also raises a finding owned by the engagement's customer, so
+/// remediation takes it from there. The finding's key is (this control's test, this engagement, the tenant):
+/// a retest that is still ineffective refreshes the open finding and never moves its deadline.
+pub async fn record_test_with_finding<S: Store>(
+    store: &S,
+    scope: &TenantScope,
+    by: &User,
+    engagement: &Engagement,
+    test: &ControlTest,
+    in_scope: &[ScopedControl],
+    finding_id: &assure_domain::finding::FindingId,
+) -> Result<(
+    Option<DraftFinding>,
+    Option<crate::findings::DetectionOutcome>,
+)> {
+    use assure_domain::finding::{Detection, FindingOwner, FindingSource};
+    let draft = store.record_test(scope, by, test, in_scope).await?;
+    let Some(d) = &draft else {
+        return Ok((None, None));
+    };
+    let detection = Detection {
+        owner: FindingOwner::Tenant(engagement.tenant.clone()),
+        test: format!("engagement-test:{}", d.control),
+        resource: d.engagement.to_string(),
+        title: d.title.clone(),
+        detail: test.notes.clone(),
+        control: Some(d.control.clone()),
+        severity: Some(d.severity),
+        cvss: None,
+        cve: None,
+        source: FindingSource::AssessorResult {
+            assessor: by.id.to_string(),
+            engagement: Some(d.engagement.to_string()),
+        },
+        at: test.recorded_at,
+    };
+    let actor = Actor(format!("user:{}", by.id));
+    let outcome = store
+        .record_detection(scope, &actor, finding_id, &detection)
+        .await?;
+    Ok((draft, Some(outcome)))
+}
+
 pub async fn questionnaire<S: Store>(
     store: &S,
     scope: &TenantScope,

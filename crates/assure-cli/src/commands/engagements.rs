@@ -1281,12 +1281,21 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
         tester: user.id.clone(),
         recorded_at: now,
     };
-    let draft = store
-        .record_test(&scope, &user, &test, &controls)
-        .await
-        .map_err(refused)?;
-    a.out
-        .emit(&json!({ "test": test, "draft_finding": draft }), || Rows {
+    let (draft, finding) = assure_store::engagement::record_test_with_finding(
+        store,
+        &scope,
+        &user,
+        &e,
+        &test,
+        &controls,
+        &super::findings::new_id(),
+    )
+    .await
+    .map_err(refused)?;
+    let finding = finding.map(|f| f.finding.id.to_string());
+    a.out.emit(
+        &json!({ "test": test, "draft_finding": draft, "finding": finding }),
+        || Rows {
             header: vec!["control", "result", "sample", "seed", "draft finding"],
             rows: vec![vec![
                 test.control.to_string(),
@@ -1312,10 +1321,18 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
                     .unwrap_or_default(),
                 draft
                     .as_ref()
-                    .map(|d| format!("{} ({})", d.title, d.severity.as_str()))
+                    .map(|d| {
+                        format!(
+                            "{} ({}) raised as {}",
+                            d.title,
+                            d.severity.as_str(),
+                            finding.as_deref().unwrap_or("-")
+                        )
+                    })
                     .unwrap_or_default(),
             ]],
-        })
+        },
+    )
 }
 
 #[cfg(test)]

@@ -505,7 +505,7 @@ fn finding_text(f: &Finding, now: OffsetDateTime) -> String {
     lines.join("\n") + "\n"
 }
 
-fn new_id() -> FindingId {
+pub(crate) fn new_id() -> FindingId {
     let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
     let digest = assure_domain::audit::state_digest(&(nanos.to_string(), std::process::id()));
     FindingId::new(format!("F-{}", &digest[..10]))

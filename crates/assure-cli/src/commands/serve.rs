@@ -138,6 +138,37 @@ impl ServeArgs {
     }
 }
 
+/// The tracker secrets this start was given, else those stored sealed in the store.
+async fn stored_tracker_secrets<S: Store>(
+    store: &S,
+    sealer: &assure_auth::SecretSealer,
+    given: assure_server::trackers::TrackerSecrets,
+) -> Result<assure_server::trackers::TrackerSecrets, Failure> {
+    let open = |tracker: &'static str| async move {
+        let Some(row) = store.tracker_secret(tracker).await? else {
+            return Ok::<_, Failure>(None);
+        };
+        let secret = sealer
+            .open(&assure_auth::tracker_context(tracker), &row.sealed)
+            .map_err(|e| {
+                Failure::Input(format!(
+                    "the stored {tracker} tracker secret cannot be opened with this master key: {e}"
+                ))
+            })?;
+        Ok(Some(secret.to_string()))
+    };
+    Ok(assure_server::trackers::TrackerSecrets {
+        github: match given.github {
+            Some(s) => Some(s),
+            None => open("github").await?,
+        },
+        jira: match given.jira {
+            Some(s) => Some(s),
+            None => open("jira").await?,
+        },
+    })
+}
+
 pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> Result<(), Failure> {
     let repository = super::evidence::repository(store.clone(), settings)?;
     // Staging objects older than a day belong to uploads that were interrupted (a crash, a kill).
@@ -151,12 +182,7 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
         Err(e) => tracing::warn!(error = %e, "could not sweep evidence staging"),
     }
     let totp_vault = super::keys::totp_vault(settings)?;
-    let state = AppState::configured(
-        store.clone(),
-        Some(repository),
-        args.auth_settings(totp_vault.clone())?,
-    );
-    let app = router(state.clone());
+    let mut auth = args.auth_settings(totp_vault.clone())?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| Failure::Input(format!("cannot listen on {}: {e}", args.bind)))?;
@@ -185,6 +211,11 @@ pub async fn run<S: Store>(store: S, settings: &Settings, args: &ServeArgs) -> R
             "notification channels and tracker secrets stored sealed"
         ),
     }
+    // Every node checks tracker webhooks with the secrets stored (sealed) by whichever start was given
+    // them, so a node started without the flags still verifies deliveries.
+    auth.trackers = stored_tracker_secrets(&store, &sealer, auth.trackers).await?;
+    let state = AppState::configured(store.clone(), Some(repository), auth);
+    let app = router(state.clone());
     let scheduler = super::scheduler::start(store.clone(), &args.notify, sealer).await?;
     let key = provider_key(settings)?;
     state.set_ready();
