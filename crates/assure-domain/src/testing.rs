@@ -208,6 +208,19 @@ pub enum Severity {
     Informational,
 }
 
+/// A drafted severity is raised on the findings' scale, which has the same five levels.
+impl From<Severity> for crate::severity::Severity {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Critical => Self::Critical,
+            Severity::High => Self::High,
+            Severity::Medium => Self::Medium,
+            Severity::Low => Self::Low,
+            Severity::Informational => Self::Informational,
+        }
+    }
+}
+
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -264,7 +264,7 @@ pub async fn record_test_with_finding<S: Store>(
         title: d.title.clone(),
         detail: test.notes.clone(),
         control: Some(d.control.clone()),
-        severity: Some(d.severity),
+        severity: Some(d.severity.into()),
         cvss: None,
         cve: None,
         source: FindingSource::AssessorResult {
