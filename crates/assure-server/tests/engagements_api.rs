@@ -481,7 +481,12 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
         "items not drawn from the seed: {v}"
     );
     let (s, v) = w
-        .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(test))
+        .call(
+            ASSESSOR,
+            "POST",
+            &format!("{base}/tests"),
+            Some(test.clone()),
+        )
         .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(
@@ -502,7 +507,10 @@ async fn a_third_party_assessment_runs_from_enrolment_to_roll_forward_and_only_t
         .call(ASSESSOR, "POST", &format!("{base}/tests"), Some(failing))
         .await;
     assert_eq!(s, 201, "{v}");
-    let finding = v["finding"].as_str().expect("a finding is raised").to_owned();
+    let finding = v["finding"]
+        .as_str()
+        .expect("a finding is raised")
+        .to_owned();
     let (s, f) = w
         .call(ADMIN, "GET", &format!("/api/v1/findings/{finding}"), None)
         .await;
