@@ -24,14 +24,14 @@ const FOREIGN_TENANT = "brightpath";
  * (ReadEngagement). Every role reads the trust center (ReadTrustCenter).
  */
 const MAY = {
-  "provider-admin": { tenants: "all", edits: true, totp: true, imports: true, engagements: true },
-  "provider-security-lead": { tenants: "all", edits: true, totp: true, imports: true, engagements: true },
-  "provider-dpo": { tenants: "all", edits: false, totp: true, imports: false, engagements: false },
-  oversight: { tenants: "all", edits: false, totp: true, imports: false, engagements: true },
-  "customer-compliance-officer": { tenants: "own", edits: true, totp: false, imports: false, engagements: true },
-  "customer-viewer": { tenants: "own", edits: false, totp: false, imports: false, engagements: true },
-  "customer-dpo": { tenants: "own", edits: false, totp: false, imports: false, engagements: false },
-  assessor: { tenants: "none", edits: false, totp: false, imports: false, engagements: true },
+  "provider-admin": { tenants: "all", edits: true, totp: true, imports: true, engagements: true, findings: true },
+  "provider-security-lead": { tenants: "all", edits: true, totp: true, imports: true, engagements: true, findings: true },
+  "provider-dpo": { tenants: "all", edits: false, totp: true, imports: false, engagements: false, findings: false },
+  oversight: { tenants: "all", edits: false, totp: true, imports: false, engagements: true, findings: true },
+  "customer-compliance-officer": { tenants: "own", edits: true, totp: false, imports: false, engagements: true, findings: true },
+  "customer-viewer": { tenants: "own", edits: false, totp: false, imports: false, engagements: true, findings: true },
+  "customer-dpo": { tenants: "own", edits: false, totp: false, imports: false, engagements: false, findings: false },
+  assessor: { tenants: "none", edits: false, totp: false, imports: false, engagements: true, findings: true },
 };
 
 /** Pages of one tenant any reader of it may open. */
@@ -76,6 +76,13 @@ function expectations(role) {
   }
   if (may.tenants !== "none") {
     (may.edits ? pages : refused).push(...editPages(t));
+  }
+  // Readers of findings (ReadFinding) are the readers of engagements but the data-protection officers.
+  if (may.findings) {
+    pages.push("/findings");
+    nav.push("/findings");
+  } else {
+    refused.push("/findings");
   }
   // Baseline stewards (EditCatalogue, ApproveBaseline) are the roles that import.
   if (may.imports) {
