@@ -301,8 +301,12 @@ impl Ticket {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Milestone {
     pub title: String,
+    /// ISO 8601 (`2027-01-31`) on the wire, as the API document says.
+    #[serde(with = "iso_date")]
     pub due: Date,
 }
+
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
 /// A regression validation: proof that the fix holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -992,5 +996,16 @@ mod tests {
         };
         assert!(retriage(&p, RemediationState::Open, at, false, &blank).is_err());
         assert!(retriage(&p, RemediationState::Closed, at, false, &change).is_err());
+    }
+
+    #[test]
+    fn a_milestone_date_is_iso_8601_on_the_wire() {
+        let m = Milestone {
+            title: "Rotate keys".into(),
+            due: time::macros::date!(2027 - 01 - 31),
+        };
+        let text = serde_json::to_string(&m).unwrap_or_default();
+        assert_eq!(text, r#"{"title":"Rotate keys","due":"2027-01-31"}"#);
+        assert_eq!(serde_json::from_str::<Milestone>(&text).ok(), Some(m));
     }
 }
