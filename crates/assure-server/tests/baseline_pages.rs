@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::{Extension, Router};
 use http_body_util::BodyExt;
-use scraper::{Html, Selector};
+use scraper::Html;
 use tower::ServiceExt;
 
 mod support;
