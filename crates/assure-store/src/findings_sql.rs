@@ -1059,99 +1059,180 @@ impl crate::findings::FindingStore for SqlStore {
     }
 }
 
-/// Records one alert of one finding unless it is recorded already: the escalation row (unique per finding,
-/// deadline and alert), the inbox notification, a delivery per matching channel, and the audit record.
-/// Returns the deliveries enqueued, or `None` when the alert was already recorded.
-async fn raise_alert(
-    tx: &mut Tx,
-    audit: &mut AuditWriter,
-    f: &Finding,
+/// Rows per multi-row statement of a sweep: the widest (notifications, 8 columns) stays far under SQLite's
+/// 32,766 and PostgreSQL's 65,535 parameters.
+const SWEEP_ROWS_PER_STATEMENT: usize = 1000;
+
+/// One alert a sweep decided is due, before it knows whether an earlier sweep recorded it already.
+struct DueAlert<'a> {
+    finding: &'a Finding,
     due_at: OffsetDateTime,
     alert: Alert,
+    /// Unique per finding, deadline and alert: the escalation's key and the stem of its notification's
+    /// and deliveries' keys.
+    id: String,
+}
+
+/// Records each due alert unless it is recorded already: the escalation row (unique per finding, deadline
+/// and alert), the inbox notification, a delivery per matching channel, and the audit record. Each kind of
+/// row goes in multi-row statements, so a sweep of thousands of alerts costs a few round trips per batch;
+/// the `ON CONFLICT ... RETURNING` on escalations is what keeps a repeat or a racing node from raising an
+/// alert twice. Returns the alerts newly recorded and the deliveries enqueued.
+async fn raise_alerts(
+    tx: &mut Tx,
+    audit: &mut AuditWriter,
+    due: &[DueAlert<'_>],
     now: OffsetDateTime,
     channels: &[Channel],
-) -> Result<Option<usize>> {
-    let key = alert.key();
-    let id = format!("esc:{}:{}:{key}", f.id, due_at.unix_timestamp());
-    let tenant = f.owner.tenant().map(|t| t.to_string());
-    let inserted = sqlx::query(
-        "INSERT INTO escalations (id, finding_id, tenant_id, due_at, alert_key, alert_json, raised_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (finding_id, due_at, alert_key) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(f.id.as_str())
-    .bind(&tenant)
-    .bind(at(due_at))
-    .bind(&key)
-    .bind(json(&alert))
-    .bind(at(now))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(None);
+) -> Result<(usize, usize)> {
+    let now_text = at(now);
+    let mut raised: BTreeSet<String> = BTreeSet::new();
+    for chunk in due.chunks(SWEEP_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO escalations (id, finding_id, tenant_id, due_at, alert_key, alert_json, raised_at) \
+             VALUES {} ON CONFLICT (finding_id, due_at, alert_key) DO NOTHING RETURNING id",
+            super::values_list(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for d in chunk {
+            q = q
+                .bind(&d.id)
+                .bind(d.finding.id.as_str())
+                .bind(d.finding.owner.tenant().map(|t| t.to_string()))
+                .bind(at(d.due_at))
+                .bind(d.alert.key())
+                .bind(json(&d.alert))
+                .bind(&now_text);
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            raised.insert(row.try_get("id")?);
+        }
     }
-    let audience = Audience::of(alert);
-    let (subject, body) = alert_text(f, alert);
-    let notification = format!("ntf:{id}");
-    sqlx::query(
-        "INSERT INTO notifications (id, tenant_id, audience, finding_id, escalation_id, subject, body, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&notification)
-    .bind(&tenant)
-    .bind(audience.as_str())
-    .bind(f.id.as_str())
-    .bind(&id)
-    .bind(&subject)
-    .bind(&body)
-    .bind(at(now))
-    .execute(&mut **tx)
-    .await?;
-    let mut deliveries = 0;
-    for c in channels.iter().filter(|c| {
-        c.audience == audience && (c.tenant.is_none() || c.tenant.as_ref() == f.owner.tenant())
-    }) {
-        let delivery = format!("dlv:{id}:{}", c.id);
-        let payload = match &c.target {
-            ChannelTarget::Email { .. } => body.clone(),
-            ChannelTarget::Webhook { .. } => serde_json::json!({
-                "event": match alert { Alert::Reminder { .. } => "finding.reminder", Alert::Escalation { .. } => "finding.escalation" },
-                "escalation": id,
-                "alert": alert,
-                "finding": { "id": f.id, "title": f.title, "severity": f.severity,
-                             "state": f.state, "due_at": f.due_at.map(at), "tenant": f.owner.tenant() },
-            })
-            .to_string(),
-        };
-        sqlx::query(
+    let fresh: Vec<&DueAlert<'_>> = due.iter().filter(|d| raised.contains(&d.id)).collect();
+    // The inbox notification of each alert, then a delivery per channel that wants it.
+    let mut deliveries: Vec<[String; 5]> = Vec::new();
+    for chunk in fresh.chunks(SWEEP_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO notifications (id, tenant_id, audience, finding_id, escalation_id, subject, body, \
+             created_at) VALUES {}",
+            super::values_list(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for d in chunk {
+            let f = d.finding;
+            let audience = Audience::of(d.alert);
+            let (subject, body) = alert_text(f, d.alert);
+            let notification = format!("ntf:{}", d.id);
+            for c in channels.iter().filter(|c| {
+                c.audience == audience
+                    && (c.tenant.is_none() || c.tenant.as_ref() == f.owner.tenant())
+            }) {
+                let payload = match &c.target {
+                    ChannelTarget::Email { .. } => body.clone(),
+                    ChannelTarget::Webhook { .. } => serde_json::json!({
+                        "event": match d.alert { Alert::Reminder { .. } => "finding.reminder", Alert::Escalation { .. } => "finding.escalation" },
+                        "escalation": d.id,
+                        "alert": d.alert,
+                        "finding": { "id": f.id, "title": f.title, "severity": f.severity,
+                                     "state": f.state, "due_at": f.due_at.map(at), "tenant": f.owner.tenant() },
+                    })
+                    .to_string(),
+                };
+                deliveries.push([
+                    format!("dlv:{}:{}", d.id, c.id),
+                    notification.clone(),
+                    json(&c.target),
+                    subject.clone(),
+                    payload,
+                ]);
+            }
+            q = q
+                .bind(notification)
+                .bind(f.owner.tenant().map(|t| t.to_string()))
+                .bind(audience.as_str())
+                .bind(f.id.as_str())
+                .bind(&d.id)
+                .bind(subject)
+                .bind(body)
+                .bind(&now_text);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in deliveries.chunks(SWEEP_ROWS_PER_STATEMENT) {
+        let sql = format!(
             "INSERT INTO deliveries (id, idempotency_key, notification_id, target_json, subject, payload, \
              state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7) ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(&delivery)
-        .bind(&delivery)
-        .bind(&notification)
-        .bind(json(&c.target))
-        .bind(&subject)
-        .bind(payload)
-        .bind(at(now))
-        .execute(&mut **tx)
-        .await?;
-        deliveries += 1;
+             SELECT v.column1, v.column1, v.column2, v.column3, v.column4, v.column5, 'pending', 0, \
+             v.column6, v.column6 FROM (VALUES {}) AS v WHERE true \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+            super::values_list(chunk.len(), 6)
+        );
+        // `WHERE true` settles SQLite's parse of `SELECT ... ON CONFLICT` (the upsert, not a join's ON).
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for [id, notification, target, subject, payload] in chunk {
+            q = q
+                .bind(id)
+                .bind(notification)
+                .bind(target)
+                .bind(subject)
+                .bind(payload)
+                .bind(&now_text);
+        }
+        q.execute(&mut **tx).await?;
     }
-    let escalation = Escalation {
-        id,
-        finding: f.id.clone(),
-        tenant: f.owner.tenant().cloned(),
-        due_at: parse_instant("instant", &at(due_at))?,
-        alert,
-        raised_at: parse_instant("instant", &at(now))?,
-        acknowledged_by: None,
-        acknowledged_at: None,
-    };
-    audit.record(tx, &escalation, "raise").await?;
-    Ok(Some(deliveries))
+    let raised_at = parse_instant("instant", &now_text)?;
+    for d in &fresh {
+        let escalation = Escalation {
+            id: d.id.clone(),
+            finding: d.finding.id.clone(),
+            tenant: d.finding.owner.tenant().cloned(),
+            due_at: parse_instant("instant", &at(d.due_at))?,
+            alert: d.alert,
+            raised_at,
+            acknowledged_by: None,
+            acknowledged_at: None,
+        };
+        audit.record(tx, &escalation, "raise").await?;
+    }
+    Ok((fresh.len(), deliveries.len()))
+}
+
+/// Moves each claimed deadline job to its next run (and releases its lease), or deletes it when its
+/// finding needs no more alerts: one statement per batch.
+async fn move_jobs(
+    tx: &mut Tx,
+    worker: &str,
+    moves: &[(String, Option<OffsetDateTime>)],
+) -> Result<()> {
+    let (next, done): (Vec<_>, Vec<_>) = moves.iter().partition(|(_, next)| next.is_some());
+    for chunk in next.chunks(SWEEP_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH moved (id, next_run_at) AS (VALUES {}) \
+             UPDATE jobs SET next_run_at = moved.next_run_at, lease_owner = ${}, lease_until = NULL \
+             FROM moved WHERE jobs.id = moved.id",
+            super::values_list(chunk.len(), 2),
+            chunk.len() * 2 + 1
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (job, when) in chunk {
+            q = q.bind(job).bind(when.map(at));
+        }
+        q.bind(worker).execute(&mut **tx).await?;
+    }
+    for chunk in done.chunks(SWEEP_ROWS_PER_STATEMENT) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM jobs WHERE id IN ({list})"
+        )));
+        for (job, _) in chunk {
+            q = q.bind(job);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 impl crate::findings::SchedulerStore for SqlStore {
@@ -1316,10 +1397,11 @@ impl crate::findings::SchedulerStore for SqlStore {
         let mut outcome = SweepOutcome::default();
         let system = Actor::system("scheduler");
         let mut audit = AuditWriter::new(&system);
+        let mut claimed: Vec<(String, Finding)> = Vec::with_capacity(rows.len());
         for row in &rows {
-            outcome.jobs += 1;
-            let job: String = row.try_get("job_id")?;
-            let mut f = finding_from_row(row)?;
+            claimed.push((row.try_get("job_id")?, finding_from_row(row)?));
+        }
+        for (_, f) in claimed.iter_mut() {
             // An accepted risk whose expiry has passed comes back, and its clock runs again.
             if f.state == RemediationState::RiskAccepted
                 && f.remediation
@@ -1339,7 +1421,7 @@ impl crate::findings::SchedulerStore for SqlStore {
                 )?;
                 f.state = reopened.state;
                 f.remediation = reopened.remediation;
-                write_finding(&mut tx, &f).await?;
+                write_finding(&mut tx, f).await?;
                 add_event(
                     &mut tx,
                     &f.id,
@@ -1349,45 +1431,34 @@ impl crate::findings::SchedulerStore for SqlStore {
                     serde_json::json!({"reason": "risk acceptance expired"}),
                 )
                 .await?;
-                audit.record(&mut tx, &f, "transition-reopen").await?;
-            }
-            let next = match (f.state.clock_runs(), f.due_at) {
-                (true, Some(due)) => {
-                    let provider = f.owner == FindingOwner::Provider;
-                    for alert in alerts_due(policy, due, provider, now) {
-                        if let Some(d) =
-                            raise_alert(&mut tx, &mut audit, &f, due, alert, now, &channels).await?
-                        {
-                            outcome.alerts += 1;
-                            outcome.deliveries += d;
-                        }
-                    }
-                    policy.next_fire(due, provider, now)
-                }
-                _ => {
-                    job_after_change(&f, now).filter(|_| f.state == RemediationState::RiskAccepted)
-                }
-            };
-            match next {
-                Some(next) => {
-                    sqlx::query(
-                        "UPDATE jobs SET next_run_at = $1, lease_owner = $2, lease_until = NULL \
-                         WHERE id = $3",
-                    )
-                    .bind(at(next))
-                    .bind(worker)
-                    .bind(&job)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                None => {
-                    sqlx::query("DELETE FROM jobs WHERE id = $1")
-                        .bind(&job)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                audit.record(&mut tx, &*f, "transition-reopen").await?;
             }
         }
+        let mut due = Vec::new();
+        let mut moves = Vec::with_capacity(claimed.len());
+        for (job, f) in &claimed {
+            outcome.jobs += 1;
+            let next = match (f.state.clock_runs(), f.due_at) {
+                (true, Some(due_at)) => {
+                    let provider = f.owner == FindingOwner::Provider;
+                    for alert in alerts_due(policy, due_at, provider, now) {
+                        due.push(DueAlert {
+                            finding: f,
+                            due_at,
+                            alert,
+                            id: format!("esc:{}:{}:{}", f.id, due_at.unix_timestamp(), alert.key()),
+                        });
+                    }
+                    policy.next_fire(due_at, provider, now)
+                }
+                _ => job_after_change(f, now).filter(|_| f.state == RemediationState::RiskAccepted),
+            };
+            moves.push((job.clone(), next));
+        }
+        let (alerts, deliveries) = raise_alerts(&mut tx, &mut audit, &due, now, &channels).await?;
+        outcome.alerts = alerts;
+        outcome.deliveries = deliveries;
+        move_jobs(&mut tx, worker, &moves).await?;
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(outcome)
