@@ -12,8 +12,11 @@ use crate::engagement::{
     Engagement, EngagementError, EngagementPeriod, EngagementState, ScopedControl,
 };
 use crate::evidence::{EvidenceId, EvidenceRecord};
-use crate::testing::ControlTest;
-use crate::{BaselineVersionId, ControlId};
+use crate::testing::{
+    ControlTest, DraftFinding, TestError, TestMethod, TestResult, check_against_period,
+};
+use crate::{BaselineVersionId, ControlId, EngagementId};
+use time::OffsetDateTime;
 
 /// The period after `period`: as long, starting the day after it ends. A point in time moves by a year.
 pub fn next_period(period: &EngagementPeriod) -> EngagementPeriod {
@@ -157,6 +160,72 @@ pub fn roll_forward(
 pub struct ProviderTest {
     pub period: EngagementPeriod,
     pub test: ControlTest,
+}
+
+impl ProviderTest {
+    /// The provider's own assessment a test is filed under: one per period, so a test is stored once per
+    /// control and period however many customers reuse it.
+    pub fn assessment(period: &EngagementPeriod) -> EngagementId {
+        match period {
+            EngagementPeriod::PointInTime { as_of } => {
+                EngagementId::new(format!("provider-{as_of}"))
+            }
+            EngagementPeriod::Period { start, end } => {
+                EngagementId::new(format!("provider-{start}-{end}"))
+            }
+        }
+    }
+}
+
+/// Checks a provider test: the control must be provider-owned for some service (`inherited`), the test
+/// follows its period's rules (`testing::check_against_period`) and cites no customer evidence. Returns
+/// the finding an ineffective result drafts: the provider's, seen by every customer that inherits it.
+pub fn check_provider_test(
+    test: &ProviderTest,
+    inherited: bool,
+) -> Result<Option<DraftFinding>, TestError> {
+    if !inherited {
+        return Err(TestError::NotInherited(test.test.control.clone()));
+    }
+    if let Some(e) = test.test.evidence.first() {
+        return Err(TestError::CustomerEvidence(e.clone()));
+    }
+    check_against_period(
+        &test.period,
+        &test.test,
+        &ProviderTest::assessment(&test.period),
+    )
+}
+
+/// What a customer sees of a provider test it reuses: the result, method, period and sample size, without
+/// the provider's notes, tester or internal evidence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InheritedResult {
+    pub control: ControlId,
+    pub period: EngagementPeriod,
+    pub method: TestMethod,
+    pub result: TestResult,
+    /// Items sampled (period tests).
+    pub sample_size: Option<u64>,
+    /// Sampled items where the control did not operate.
+    pub deviations: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+impl InheritedResult {
+    pub fn of(control: ControlId, test: &ProviderTest) -> Self {
+        Self {
+            control,
+            period: test.period,
+            method: test.test.method,
+            result: test.test.result,
+            sample_size: test.test.sample.as_ref().map(|s| s.size),
+            deviations: test.test.sample.as_ref().map_or(0, |s| s.deviations.len()),
+            recorded_at: test.test.recorded_at,
+        }
+    }
 }
 
 /// For each inherited control in scope, the provider test whose period covers the engagement's (the
@@ -378,5 +447,78 @@ mod tests {
         }
         let later = signed(next_period(&next_period(&YEAR)));
         assert!(inherited_results(&later, &scope, &tests).is_empty());
+    }
+
+    fn provider_year_test(result: TestResult, deviations: Vec<u64>) -> ProviderTest {
+        let period = EngagementPeriod::Period {
+            start: date!(2025 - 01 - 01),
+            end: date!(2025 - 12 - 31),
+        };
+        let items = crate::testing::draw_sample(250, 25, "seed-phy").expect("draws");
+        let deviations = deviations.into_iter().map(|i| items[i as usize]).collect();
+        ProviderTest {
+            period,
+            test: ControlTest {
+                engagement: ProviderTest::assessment(&period),
+                control: "PHY-01".into(),
+                method: TestMethod::Inspection,
+                sample: Some(crate::testing::Sample {
+                    population: 250,
+                    population_description: "badge-access days".into(),
+                    size: 25,
+                    seed: "seed-phy".into(),
+                    items,
+                    deviations,
+                }),
+                result,
+                notes: "badge logs of site 3".into(),
+                evidence: vec![],
+                tester: "lead@p".into(),
+                recorded_at: datetime!(2025-12-15 0:00 UTC),
+            },
+        }
+    }
+
+    #[test]
+    fn a_provider_test_follows_the_period_rules_and_only_for_inherited_controls() {
+        let ok = provider_year_test(TestResult::Effective, vec![]);
+        assert_eq!(check_provider_test(&ok, true), Ok(None));
+        assert_eq!(
+            ok.test.engagement.as_str(),
+            "provider-2025-01-01-2025-12-31"
+        );
+        assert_eq!(
+            check_provider_test(&ok, false),
+            Err(TestError::NotInherited("PHY-01".into()))
+        );
+        let mut cited = ok.clone();
+        cited.test.evidence = vec![EvidenceId::new("ev-1")];
+        assert_eq!(
+            check_provider_test(&cited, true),
+            Err(TestError::CustomerEvidence(EvidenceId::new("ev-1")))
+        );
+        let mut unsampled = ok.clone();
+        unsampled.test.sample = None;
+        assert!(matches!(
+            check_provider_test(&unsampled, true),
+            Err(TestError::SampleRequired { .. })
+        ));
+        let bad = provider_year_test(TestResult::Ineffective, vec![0, 1, 2, 3, 4, 5]);
+        let draft = check_provider_test(&bad, true)
+            .expect("valid")
+            .expect("an ineffective result drafts a finding");
+        assert_eq!(draft.control, ControlId::from("PHY-01"));
+        assert_eq!(draft.engagement, bad.test.engagement);
+    }
+
+    #[test]
+    fn a_customer_sees_a_provider_test_without_its_notes_or_tester() {
+        let t = provider_year_test(TestResult::Ineffective, vec![0, 1]);
+        let seen = InheritedResult::of("PHY-01".into(), &t);
+        assert_eq!(seen.sample_size, Some(25));
+        assert_eq!(seen.deviations, 2);
+        let text = serde_json::to_string(&seen).expect("serializes");
+        assert!(!text.contains("badge logs"), "{text}");
+        assert!(!text.contains("lead@p"), "{text}");
     }
 }

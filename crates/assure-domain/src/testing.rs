@@ -192,6 +192,12 @@ pub enum TestError {
     EffectiveWithDeviations(usize),
     #[error("control {0} is not in the engagement's scope")]
     OutOfScope(ControlId),
+    #[error("control {0} is not provider-owned for any service, so no customer inherits it")]
+    NotInherited(ControlId),
+    #[error(
+        "a provider test cites no customer evidence ({0}); the provider's evidence goes to the trust center"
+    )]
+    CustomerEvidence(EvidenceId),
     #[error(transparent)]
     Sample(#[from] SampleError),
 }
@@ -256,7 +262,18 @@ pub fn check_test(
     if !in_scope {
         return Err(TestError::OutOfScope(test.control.clone()));
     }
-    match (&engagement.scope.period, &test.sample) {
+    check_against_period(&engagement.scope.period, test, &engagement.id)
+}
+
+/// The rules every test follows over its period, whoever runs it (a customer's assessor or the provider
+/// for an inherited control): a design test takes no sample, an operating-effectiveness test needs one
+/// drawn reproducibly from its seed; drafts the finding of an ineffective result under `engagement`.
+pub fn check_against_period(
+    period: &EngagementPeriod,
+    test: &ControlTest,
+    engagement: &EngagementId,
+) -> Result<Option<DraftFinding>, TestError> {
+    match (period, &test.sample) {
         (EngagementPeriod::PointInTime { .. }, Some(_)) => {
             return Err(TestError::SampleNotExpected);
         }
@@ -295,7 +312,7 @@ pub fn check_test(
             title: format!("Control {} is ineffective: {detail}", test.control),
             control: test.control.clone(),
             severity,
-            engagement: engagement.id.clone(),
+            engagement: engagement.clone(),
         }
     }))
 }

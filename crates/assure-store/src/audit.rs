@@ -121,6 +121,7 @@ pub async fn current_digests<S: Store>(
     findings_digests(store, scope, &mut out).await?;
     if *scope == TenantScope::AllTenants {
         put(&mut out, &store.list_trust_documents().await?);
+        put(&mut out, &store.list_provider_tests(None).await?);
     }
     put(
         &mut out,

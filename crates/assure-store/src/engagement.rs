@@ -12,7 +12,10 @@ use std::future::Future;
 
 use assure_domain::baseline::{EngagementImpact, EngagementScopes, changed_controls};
 use assure_domain::catalogue::VersionState;
-use assure_domain::cycle::{RollForward, roll_forward};
+use assure_domain::cycle::{
+    InheritedResult, ProviderTest, RollForward, check_provider_test, inherited_results,
+    roll_forward,
+};
 use assure_domain::engagement::{
     Engagement, EngagementStep, Scope, ScopedControl, Tier, in_scope_controls, scoped_tenant,
 };
@@ -186,6 +189,19 @@ pub trait EngagementStore: Send + Sync {
         new_id: &EngagementId,
         plan: &RollForward,
     ) -> impl Future<Output = Result<Engagement>> + Send;
+    /// Stores a provider test of an inherited control (checked by [`record_provider_test`]), filed under
+    /// its period's provider assessment; a retest of the same control and period replaces it. Provider-side
+    /// data: customers see it only through [`inherited_results_of`], redacted.
+    fn save_provider_test(
+        &self,
+        actor: &Actor,
+        test: &ProviderTest,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Provider tests, optionally of one control, by control and then newest period first.
+    fn list_provider_tests(
+        &self,
+        control: Option<&ControlId>,
+    ) -> impl Future<Output = Result<Vec<ProviderTest>>> + Send;
     /// The tenants of the engagements in progress that name `assessor`: an assessor's tenant scope.
     fn assessor_tenants(
         &self,
@@ -236,7 +252,6 @@ pub async fn in_scope<S: Store>(
     Ok((e, controls))
 }
 
-/// The questionnaire of engagement `id` with the answers given so far.
 /// Records a test result; an ineffective one also raises a finding owned by the engagement's customer, so
 /// remediation takes it from there. The finding's key is (this control's test, this engagement, the tenant):
 /// a retest that is still ineffective refreshes the open finding and never moves its deadline.
@@ -280,6 +295,7 @@ pub async fn record_test_with_finding<S: Store>(
     Ok((draft, Some(outcome)))
 }
 
+/// The questionnaire of engagement `id` with the answers given so far.
 pub async fn questionnaire<S: Store>(
     store: &S,
     scope: &TenantScope,
@@ -441,4 +457,81 @@ pub async fn stored_engagements<S: Store>(
         }
     }
     Ok(StoredEngagements { scopes })
+}
+
+/// Whether any customer's matrix makes `control` provider-owned: only such a control is inherited, so only
+/// its provider test is reused.
+fn inherited_by_anyone(programme: &Programme, control: &ControlId) -> Result<bool> {
+    let model =
+        ResponsibilityModel::new(programme).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    for tenant in &programme.tenants {
+        let matrix = model
+            .matrix(tenant)
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        if matrix.row(control).is_some_and(|r| {
+            r.responsibility == assure_domain::responsibility::Responsibility::Provider
+        }) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Records the provider's test of an inherited control once for its period (`cycle::check_provider_test`:
+/// the control must be inherited by some customer, the sample reproducible from its seed). An ineffective
+/// result raises the provider's finding on the control, which every customer inheriting it sees redacted as
+/// an inherited exception; a retest refreshes that finding by its key and never moves its deadline.
+pub async fn record_provider_test<S: Store>(
+    store: &S,
+    actor: &Actor,
+    test: &ProviderTest,
+    finding_id: &assure_domain::finding::FindingId,
+) -> Result<(ProviderTest, Option<crate::findings::DetectionOutcome>)> {
+    use assure_domain::finding::{Detection, FindingOwner, FindingSource};
+    let programme = programme_snapshot(store, &TenantScope::AllTenants).await?;
+    let mut stored = test.clone();
+    stored.test.engagement = ProviderTest::assessment(&test.period);
+    let draft = check_provider_test(
+        &stored,
+        inherited_by_anyone(&programme, &test.test.control)?,
+    )?;
+    store.save_provider_test(actor, &stored).await?;
+    let Some(d) = draft else {
+        return Ok((stored, None));
+    };
+    let detection = Detection {
+        owner: FindingOwner::Provider,
+        test: format!("provider-test:{}", d.control),
+        resource: d.engagement.to_string(),
+        title: d.title.clone(),
+        detail: stored.test.notes.clone(),
+        control: Some(d.control.clone()),
+        severity: Some(d.severity.into()),
+        cvss: None,
+        cve: None,
+        source: FindingSource::AssessorResult {
+            assessor: stored.test.tester.to_string(),
+            engagement: None,
+        },
+        at: stored.test.recorded_at,
+    };
+    let outcome = store
+        .record_detection(&TenantScope::AllTenants, actor, finding_id, &detection)
+        .await?;
+    Ok((stored, Some(outcome)))
+}
+
+/// The provider tests engagement `id` reuses for its inherited controls (those whose period covers the
+/// engagement's), as the customer sees them: no provider notes, tester or evidence.
+pub async fn inherited_results_of<S: Store>(
+    store: &S,
+    scope: &TenantScope,
+    id: &EngagementId,
+) -> Result<Vec<InheritedResult>> {
+    let (e, controls) = in_scope(store, scope, id).await?;
+    let tests = store.list_provider_tests(None).await?;
+    Ok(inherited_results(&e, &controls, &tests)
+        .into_iter()
+        .map(|(control, t)| InheritedResult::of(control, t))
+        .collect())
 }

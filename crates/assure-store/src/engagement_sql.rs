@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use assure_domain::cycle::RollForward;
+use assure_domain::cycle::{ProviderTest, RollForward};
 use assure_domain::engagement::{
-    Duty, Engagement, EngagementError, EngagementState, EngagementStep, Scope, ScopedControl,
-    check_assignment, check_scope, may, next_state,
+    Duty, Engagement, EngagementError, EngagementPeriod, EngagementState, EngagementStep, Scope,
+    ScopedControl, check_assignment, check_scope, may, next_state,
 };
 use assure_domain::enrolment::{
     Enrolment, EnrolmentError, EnrolmentState, EnrolmentStep, Intake, next_state as next_enrolment,
@@ -15,7 +15,7 @@ use assure_domain::evidence::EvidenceId;
 use assure_domain::questionnaire::{Question, Response};
 use assure_domain::testing::{ControlTest, DraftFinding, check_test};
 use assure_domain::user::User;
-use assure_domain::{AssessorFirmId, EngagementId, TenantId, UserId};
+use assure_domain::{AssessorFirmId, ControlId, EngagementId, TenantId, UserId};
 use sqlx::Row;
 use time::Date;
 
@@ -626,5 +626,43 @@ impl EngagementStore for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn save_provider_test(&self, actor: &Actor, test: &ProviderTest) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let mut audit = AuditWriter::new(actor);
+        let (kind, start, end) = match test.period {
+            EngagementPeriod::PointInTime { as_of } => ("point-in-time", as_of, as_of),
+            EngagementPeriod::Period { start, end } => ("period", start, end),
+        };
+        sqlx::query(
+            "INSERT INTO provider_tests (control_id, period_kind, period_start, period_end, doc_json) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (control_id, period_kind, period_start, period_end) DO UPDATE SET doc_json = $5",
+        )
+        .bind(test.test.control.as_str())
+        .bind(kind)
+        .bind(start.to_string())
+        .bind(end.to_string())
+        .bind(json(test))
+        .execute(&mut *tx)
+        .await?;
+        audit.record(&mut tx, test, "record").await?;
+        audit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_provider_tests(&self, control: Option<&ControlId>) -> Result<Vec<ProviderTest>> {
+        let rows = sqlx::query(
+            "SELECT doc_json FROM provider_tests WHERE ($1 IS NULL OR control_id = $1) \
+             ORDER BY control_id, period_end DESC, period_start DESC, period_kind",
+        )
+        .bind(control.map(ControlId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| from_json("provider test", &r.try_get::<String, _>("doc_json")?))
+            .collect()
     }
 }

@@ -209,6 +209,13 @@ impl Audited for crate::engagement::StoredAnswer {
     }
 }
 
+impl Audited for assure_domain::cycle::ProviderTest {
+    const KIND: &'static str = "provider-test";
+    fn object_id(&self) -> String {
+        format!("{}/{}", self.test.engagement, self.test.control)
+    }
+}
+
 impl Audited for crate::engagement::StoredTest {
     const KIND: &'static str = "control-test";
     fn object_id(&self) -> String {

@@ -2480,8 +2480,11 @@ async fn engagement_story<S: Store>(
 
     use crate::NewEvidence;
     use crate::engagement::{
-        NewEngagement, SheetImport, import_sheet, in_scope, questionnaire, roll_forward_to,
+        NewEngagement, SheetImport, import_sheet, in_scope, inherited_results_of, questionnaire,
+        record_provider_test, roll_forward_to,
     };
+    use assure_domain::cycle::ProviderTest;
+    use assure_domain::testing::TestError;
 
     let today = date!(2026 - 06 - 01);
     let my_scope = TenantScope::Tenant(mine.clone());
@@ -3115,6 +3118,130 @@ async fn engagement_story<S: Store>(
                 .map_err(db("list_tests"))?
                 .is_empty(),
         "the result reads back with its sample and tester, in scope only",
+    )?;
+
+    // Provider-side tests of inherited controls: done once per period, reused by the engagements that
+    // inherit the control, seen by customers without the provider's notes.
+    s.step("save_provider_test");
+    let (_, managed_controls) = in_scope(store, &my_scope, &managed.id)
+        .await
+        .map_err(db("save_provider_test"))?;
+    let inherited = managed_controls
+        .iter()
+        .find(|c| c.inherited())
+        .ok_or_else(|| StoryFailure {
+            step: "save_provider_test",
+            message: "the story's engagement needs an inherited control in scope".into(),
+        })?;
+    let provider_items = draw_sample(250, 25, "story-provider").map_err(|e| StoryFailure {
+        step: "save_provider_test",
+        message: e.to_string(),
+    })?;
+    let provider_test = ProviderTest {
+        period: year.period,
+        test: ControlTest {
+            engagement: "ignored".into(),
+            control: inherited.control.clone(),
+            method: TestMethod::Inspection,
+            sample: Some(Sample {
+                population_description: "badge-access days".into(),
+                population: 250,
+                size: 25,
+                seed: "story-provider".into(),
+                items: provider_items.clone(),
+                deviations: vec![],
+            }),
+            result: TestResult::Effective,
+            notes: "provider-internal: site 3 badge logs".into(),
+            evidence: vec![],
+            tester: lead.id.clone(),
+            recorded_at: time::OffsetDateTime::UNIX_EPOCH,
+        },
+    };
+    let (stored, raised) = record_provider_test(
+        store,
+        actor,
+        &provider_test,
+        &assure_domain::finding::FindingId::new("F-story-prov"),
+    )
+    .await
+    .map_err(db("save_provider_test"))?;
+    check(
+        "save_provider_test",
+        stored.test.engagement.as_str() == "provider-2026-01-01-2026-12-31" && raised.is_none(),
+        "an effective provider test is filed under its period's assessment and raises nothing",
+    )?;
+    let mut uninherited = provider_test.clone();
+    uninherited.test.control = "NO-SUCH-1".into();
+    check(
+        "save_provider_test",
+        matches!(
+            record_provider_test(
+                store,
+                actor,
+                &uninherited,
+                &assure_domain::finding::FindingId::new("F-story-prov")
+            )
+            .await,
+            Err(StoreError::Test(TestError::NotInherited(_)))
+        ),
+        "a control no customer inherits takes no provider test",
+    )?;
+    let mut retest = provider_test.clone();
+    retest.test.result = TestResult::Ineffective;
+    if let Some(sample) = retest.test.sample.as_mut() {
+        sample.deviations = provider_items[..6].to_vec();
+    }
+    let (_, raised) = record_provider_test(
+        store,
+        actor,
+        &retest,
+        &assure_domain::finding::FindingId::new("F-story-prov"),
+    )
+    .await
+    .map_err(db("save_provider_test"))?;
+    check(
+        "save_provider_test",
+        raised.as_ref().is_some_and(|o| {
+            o.created
+                && o.finding.owner == assure_domain::finding::FindingOwner::Provider
+                && o.finding.control.as_ref() == Some(&inherited.control)
+        }),
+        "an ineffective provider test raises the provider's finding on the control",
+    )?;
+
+    s.step("list_provider_tests");
+    let listed = store
+        .list_provider_tests(Some(&inherited.control))
+        .await
+        .map_err(db("list_provider_tests"))?;
+    check(
+        "list_provider_tests",
+        listed.len() == 1
+            && listed[0].test.result == TestResult::Ineffective
+            && store
+                .list_provider_tests(Some(&"NO-SUCH-1".into()))
+                .await
+                .map_err(db("list_provider_tests"))?
+                .is_empty(),
+        format!("a retest of the same control and period replaces the first: {listed:?}"),
+    )?;
+    let seen = inherited_results_of(store, &my_scope, &managed.id)
+        .await
+        .map_err(db("list_provider_tests"))?;
+    let seen_text = serde_json::to_string(&seen).unwrap_or_default();
+    check(
+        "list_provider_tests",
+        seen.iter()
+            .any(|r| r.control == inherited.control && r.result == TestResult::Ineffective)
+            && !seen_text.contains("provider-internal")
+            && matches!(
+                inherited_results_of(store, &their_scope, &managed.id).await,
+                Err(StoreError::NotFound(_))
+            ),
+        format!(
+            "the engagement reuses the provider test, redacted, for its tenant only: {seen_text}"
+        ),
     )?;
 
     // Signing: per tier, only who the tier names.
