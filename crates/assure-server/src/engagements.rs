@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use assure_domain::access::Action;
+use assure_domain::cycle::{InheritedResult, ProviderTest};
 use assure_domain::engagement::{
-    Engagement, EngagementState, EngagementStep, Scope, ScopedControl, Tier,
+    Engagement, EngagementPeriod, EngagementState, EngagementStep, Scope, ScopedControl, Tier,
 };
 use assure_domain::enrolment::{Enrolment, EnrolmentStep, Ineligibility, Intake};
 use assure_domain::evidence::EvidenceId;
@@ -29,7 +30,8 @@ use assure_domain::user::User;
 use assure_domain::{AssessorFirmId, ControlId, EngagementId, TenantId, UserId};
 use assure_reports::questionnaire::{SheetFormat, read_sheet_bytes, sheet_bytes};
 use assure_store::engagement::{
-    NewEngagement, SheetImport, engagement, import_sheet, in_scope, questionnaire, roll_forward_to,
+    NewEngagement, SheetImport, engagement, import_sheet, in_scope, inherited_results_of,
+    questionnaire, roll_forward_to,
 };
 use assure_store::{Actor, MappingFilter, Store, StoreError, TenantScope};
 use axum::Json;
@@ -83,6 +85,12 @@ pub fn routes<S: Store>() -> Routes<Arc<AppState<S>>> {
         .get("/engagements/{engagement}/tests", list_tests::<S>)
         .post("/engagements/{engagement}/tests", record_test::<S>)
         .post("/engagements/{engagement}/roll-forward", roll_forward::<S>)
+        .get(
+            "/engagements/{engagement}/inherited-results",
+            inherited_results::<S>,
+        )
+        .get("/provider-tests", list_provider_tests::<S>)
+        .post("/provider-tests", record_provider_test::<S>)
 }
 
 // ----- wire types -----
@@ -210,6 +218,30 @@ pub struct TestOutcome {
     pub test: ControlTest,
     pub draft_finding: Option<DraftFinding>,
     /// The finding an ineffective result raised (or refreshed, when it was open already).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+}
+
+/// The provider's test of an inherited control for a period: done once, reused by every customer
+/// engagement inheriting the control whose period it covers.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderTestRequest {
+    pub control: String,
+    pub period: EngagementPeriod,
+    pub method: TestMethod,
+    pub result: TestResult,
+    /// The provider's own notes: never shown to customers.
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub sample: Option<SampleRequest>,
+}
+
+/// A recorded provider test and the provider finding an ineffective result raised (or refreshed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderTestOutcome {
+    pub test: ProviderTest,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finding: Option<String>,
 }
@@ -1206,6 +1238,117 @@ pub(crate) async fn record_test<S: Store>(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(outcome)))
+}
+
+/// The provider tests an engagement reuses for its inherited controls, as the customer sees them (no
+/// provider notes, tester or evidence): one per inherited control in scope whose test period covers the
+/// engagement's.
+#[utoipa::path(get, path = "/api/v1/engagements/{engagement}/inherited-results", tag = "engagements",
+    params(("engagement" = String, Path, description = "Engagement id", example = "northbank-2026")),
+    responses(
+        (status = 200, description = "The reused provider results", body = Page<InheritedResult>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown, or another tenant's", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn inherited_results<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Page<InheritedResult>>, Problem> {
+    let cap = principal.authorize(Action::ReadEngagement)?;
+    let items =
+        inherited_results_of(&state.store, cap.scope(), &EngagementId::from(id.as_str())).await?;
+    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n,
+        offset: 0,
+    }))
+}
+
+/// The provider's tests of inherited controls with their notes and samples (provider roles only),
+/// optionally of one control; by control, newest period first.
+#[utoipa::path(get, path = "/api/v1/provider-tests", tag = "engagements",
+    params(("control" = Option<String>, Query, description = "Only this control's tests", example = "PHY-01")),
+    responses(
+        (status = 200, description = "The provider tests", body = Page<ProviderTest>),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn list_provider_tests<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Page<ProviderTest>>, Problem> {
+    principal.authorize(Action::ManageEngagement)?;
+    let control = params
+        .get("control")
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .map(ControlId::from);
+    let items = state.store.list_provider_tests(control.as_ref()).await?;
+    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    Ok(Json(Page {
+        items,
+        total: n,
+        limit: n,
+        offset: 0,
+    }))
+}
+
+/// Records the provider's test of an inherited control for a period (replacing that control's earlier
+/// test of the same period). A period needs the sample its seed draws (drawn by the server when no items
+/// are given); a control no customer inherits is refused; an ineffective result raises the provider's
+/// finding, which customers inheriting the control see redacted.
+#[utoipa::path(post, path = "/api/v1/provider-tests", tag = "engagements",
+    request_body(content = ProviderTestRequest),
+    responses(
+        (status = 201, description = "The recorded test and any finding it raised", body = ProviderTestOutcome),
+        (status = 400, description = "The body is not a provider test", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No session or token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller's role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The control is not inherited, or the sample or deviations are wrong; `field` names which", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn record_provider_test<S: Store>(
+    State(state): Shared<S>,
+    principal: Principal,
+    bytes: Bytes,
+) -> Created<ProviderTestOutcome> {
+    principal.authorize(Action::ManageEngagement)?;
+    let request: ProviderTestRequest = body(
+        &bytes,
+        "a provider test ({control, period, method, result, ...})",
+    )?;
+    let test = ProviderTest {
+        period: request.period,
+        test: ControlTest {
+            engagement: ProviderTest::assessment(&request.period),
+            control: ControlId::from(request.control.trim()),
+            method: request.method,
+            sample: request.sample.map(sample_of).transpose()?,
+            result: request.result,
+            notes: request.notes,
+            evidence: vec![],
+            tester: principal.user.id.clone(),
+            recorded_at: OffsetDateTime::now_utc(),
+        },
+    };
+    let (test, finding) = assure_store::engagement::record_provider_test(
+        &state.store,
+        &principal.actor(),
+        &test,
+        &crate::findings::new_finding_id(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ProviderTestOutcome {
+            test,
+            finding: finding.map(|f| f.finding.id.to_string()),
+        }),
+    ))
 }
 
 /// Opens the next period's engagement from a signed one: scope copied, valid evidence reused (expired or

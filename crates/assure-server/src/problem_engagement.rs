@@ -56,7 +56,8 @@ pub(crate) fn test(e: TestError) -> Problem {
         TestError::DeviationOutsideSample(_) | TestError::EffectiveWithDeviations(_) => {
             Some("deviations")
         }
-        TestError::OutOfScope(_) => Some("control"),
+        TestError::OutOfScope(_) | TestError::NotInherited(_) => Some("control"),
+        TestError::CustomerEvidence(_) => Some("evidence"),
     };
     Problem {
         field: field.map(str::to_owned),

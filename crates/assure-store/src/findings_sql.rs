@@ -1059,10 +1059,6 @@ impl crate::findings::FindingStore for SqlStore {
     }
 }
 
-/// Rows per multi-row statement of a sweep: the widest (notifications, 8 columns) stays far under SQLite's
-/// 32,766 and PostgreSQL's 65,535 parameters.
-const SWEEP_ROWS_PER_STATEMENT: usize = 1000;
-
 /// One alert a sweep decided is due, before it knows whether an earlier sweep recorded it already.
 struct DueAlert<'a> {
     finding: &'a Finding,
@@ -1087,7 +1083,7 @@ async fn raise_alerts(
 ) -> Result<(usize, usize)> {
     let now_text = at(now);
     let mut raised: BTreeSet<String> = BTreeSet::new();
-    for chunk in due.chunks(SWEEP_ROWS_PER_STATEMENT) {
+    for chunk in due.chunks(super::rows_per_statement()) {
         let sql = format!(
             "INSERT INTO escalations (id, finding_id, tenant_id, due_at, alert_key, alert_json, raised_at) \
              VALUES {} ON CONFLICT (finding_id, due_at, alert_key) DO NOTHING RETURNING id",
@@ -1111,7 +1107,7 @@ async fn raise_alerts(
     let fresh: Vec<&DueAlert<'_>> = due.iter().filter(|d| raised.contains(&d.id)).collect();
     // The inbox notification of each alert, then a delivery per channel that wants it.
     let mut deliveries: Vec<[String; 5]> = Vec::new();
-    for chunk in fresh.chunks(SWEEP_ROWS_PER_STATEMENT) {
+    for chunk in fresh.chunks(super::rows_per_statement()) {
         let sql = format!(
             "INSERT INTO notifications (id, tenant_id, audience, finding_id, escalation_id, subject, body, \
              created_at) VALUES {}",
@@ -1158,7 +1154,7 @@ async fn raise_alerts(
         }
         q.execute(&mut **tx).await?;
     }
-    for chunk in deliveries.chunks(SWEEP_ROWS_PER_STATEMENT) {
+    for chunk in deliveries.chunks(super::rows_per_statement()) {
         let sql = format!(
             "INSERT INTO deliveries (id, idempotency_key, notification_id, target_json, subject, payload, \
              state, attempts, next_attempt_at, created_at) \
@@ -1205,11 +1201,13 @@ async fn move_jobs(
     moves: &[(String, Option<OffsetDateTime>)],
 ) -> Result<()> {
     let (next, done): (Vec<_>, Vec<_>) = moves.iter().partition(|(_, next)| next.is_some());
-    for chunk in next.chunks(SWEEP_ROWS_PER_STATEMENT) {
+    for chunk in next.chunks(super::rows_per_statement()) {
         let sql = format!(
+            // Driven by the batch's IDs (the primary key), not by a join SQLite would plan as a scan of
+            // every job.
             "WITH moved (id, next_run_at) AS (VALUES {}) \
-             UPDATE jobs SET next_run_at = moved.next_run_at, lease_owner = ${}, lease_until = NULL \
-             FROM moved WHERE jobs.id = moved.id",
+             UPDATE jobs SET next_run_at = (SELECT moved.next_run_at FROM moved WHERE moved.id = jobs.id), \
+             lease_owner = ${}, lease_until = NULL WHERE jobs.id IN (SELECT moved.id FROM moved)",
             super::values_list(chunk.len(), 2),
             chunk.len() * 2 + 1
         );
@@ -1219,7 +1217,7 @@ async fn move_jobs(
         }
         q.bind(worker).execute(&mut **tx).await?;
     }
-    for chunk in done.chunks(SWEEP_ROWS_PER_STATEMENT) {
+    for chunk in done.chunks(super::rows_per_statement()) {
         let list = (1..=chunk.len())
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()

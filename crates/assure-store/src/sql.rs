@@ -127,7 +127,7 @@ fn now() -> OffsetDateTime {
 
 /// Appends audit records inside one transaction, locking each chain head once and writing it back at
 /// the end, so a large import does not rewrite the head per record. Records are hashed as they come and
-/// written in multi-row statements (at most [`AUDIT_ROWS_PER_INSERT`] at a time, and the rest at
+/// written in multi-row statements (at most [`rows_per_statement`] at a time, and the rest at
 /// [`AuditWriter::finish`]): a sweep raising thousands of alerts pays a round trip per batch, not per record.
 struct AuditWriter {
     actor: String,
@@ -137,8 +137,16 @@ struct AuditWriter {
     written: usize,
 }
 
-/// Rows per audit-log INSERT: 11 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
-const AUDIT_ROWS_PER_INSERT: usize = 500;
+/// Rows per multi-row statement. PostgreSQL pays a round trip per statement, so large batches (the widest,
+/// 11 columns, stays well under its 65,535 parameters). SQLite is in process, and binding a numbered
+/// parameter looks its name up in a list as long as the statement's parameters (quadratic in the batch):
+/// small batches there. Measured with `escalation-bench` (README).
+fn rows_per_statement() -> usize {
+    match DIALECT.backend {
+        Backend::Postgres => 1000,
+        Backend::Sqlite => 32,
+    }
+}
 
 /// `($1, ..., $cols), ($cols+1, ...), ...` for `rows` rows: the VALUES list of a multi-row statement.
 fn values_list(rows: usize, cols: usize) -> String {
@@ -205,7 +213,7 @@ impl AuditWriter {
         self.heads.insert(chain, (record.seq, record.hash.clone()));
         self.pending.push(record);
         self.written += 1;
-        if self.pending.len() >= AUDIT_ROWS_PER_INSERT {
+        if self.pending.len() >= rows_per_statement() {
             self.flush(tx).await?;
         }
         Ok(())

@@ -6,12 +6,15 @@
 //! - northbank: a third-party assessment in fieldwork, Eleanor Voss of Harbour Assurance assigned, some
 //!   answers citing evidence, three test results with samples (one ineffective);
 //! - brightpath: a self-attestation, answered and signed by its compliance officer;
-//! - lionrock: managed assurance, still in scoping.
+//! - lionrock: managed assurance, still in scoping;
+//! - the provider's own tests of the controls northbank and brightpath inherit, over the last year, which
+//!   both engagements reuse.
 //!
 //! Enrolments: those three and mercyvale are active or have the NDA on file; kestrel-telecom is at intake
 //! (its NDA is still with legal); ravensberg has not asked to enrol. Dates are relative to the day of
 //! `assure init`, so the demo reads the same whenever it is set up.
 
+use assure_domain::cycle::ProviderTest;
 use assure_domain::engagement::{EngagementPeriod, EngagementStep, Scope, Tier};
 use assure_domain::enrolment::EnrolmentStep;
 use assure_domain::evidence::{EvidenceId, EvidenceKind};
@@ -139,6 +142,7 @@ pub async fn load<S: Store>(
         brightpath(store, &lead, today).await?;
         engagements += 1;
     }
+    let provider_tests = provider_tests(store, today).await?;
     if programme
         .tenants
         .iter()
@@ -170,8 +174,68 @@ pub async fn load<S: Store>(
     }
     let documents = trust_center(store, settings, &lead, today).await?;
     Ok(format!(
-        "{enrolled} demo enrolments, {engagements} demo engagements, {documents} trust-center documents"
+        "{enrolled} demo enrolments, {engagements} demo engagements, {provider_tests} provider tests of \
+         inherited controls, {documents} trust-center documents"
     ))
+}
+
+/// The provider's tests of the controls northbank and brightpath inherit, over the last year: done once,
+/// each reused by both engagements (lionrock's year has not run yet, so it reuses none).
+async fn provider_tests<S: Store>(store: &S, today: time::Date) -> Result<usize, Failure> {
+    let all = TenantScope::AllTenants;
+    let lead = Actor(format!("user:{LEAD}"));
+    let mut inherited = std::collections::BTreeSet::new();
+    for id in [NORTHBANK, BRIGHTPATH] {
+        if let Ok((_, controls)) = in_scope(store, &all, &EngagementId::from(id)).await {
+            inherited.extend(
+                controls
+                    .into_iter()
+                    .filter(|c| c.inherited())
+                    .map(|c| c.control),
+            );
+        }
+    }
+    let period = EngagementPeriod::Period {
+        start: today - Duration::days(365),
+        end: today - Duration::days(1),
+    };
+    let mut recorded = 0;
+    for control in inherited {
+        let seed = format!("provider:{control}:demo");
+        let items = draw_sample(365, 25, &seed)
+            .map_err(|e| Failure::Other(anyhow::anyhow!("demo sample: {e}")))?;
+        let test = ProviderTest {
+            period,
+            test: ControlTest {
+                engagement: ProviderTest::assessment(&period),
+                control: control.clone(),
+                method: TestMethod::Inspection,
+                sample: Some(Sample {
+                    population_description: "operating days of the year".into(),
+                    population: 365,
+                    size: 25,
+                    seed,
+                    items,
+                    deviations: Vec::new(),
+                }),
+                result: TestResult::Effective,
+                notes: "Tested by the provider's internal audit on the production estate.".into(),
+                evidence: Vec::new(),
+                tester: UserId::from(LEAD),
+                recorded_at: OffsetDateTime::now_utc(),
+            },
+        };
+        assure_store::engagement::record_provider_test(
+            store,
+            &lead,
+            &test,
+            &assure_domain::finding::FindingId::new(format!("F-PROV-{control}")),
+        )
+        .await
+        .map_err(failed("provider test"))?;
+        recorded += 1;
+    }
+    Ok(recorded)
 }
 
 /// The evidence IDs of a tenant, by kind.

@@ -3,7 +3,8 @@
 //! `escalation-bench --url sqlite:///tmp/bench.db --findings 1000000 --due 10000` loads that many open
 //! provider-owned findings with their deadline jobs (batch inserts straight into the tables), `--due` of
 //! them with a deadline already passed, then times one `Scheduler::sweep` (every due job claimed, alerts
-//! recorded once with their audit records, jobs moved on). Prints the load and sweep times.
+//! recorded once with their audit records, jobs moved on). Prints the load and sweep times. `--no-load`
+//! sweeps a database loaded before: `--load-only` then a copy of the SQLite file repeats a run.
 
 use std::time::Instant;
 
@@ -19,12 +20,25 @@ use time::{Duration, OffsetDateTime};
 const NOW: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
 const ROWS_PER_INSERT: usize = 400;
 
-fn arg(name: &str, default: &str) -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| default.to_owned())
+/// Times one escalation sweep over many open findings (see the README's benchmark section).
+#[derive(Debug, clap::Parser)]
+#[command(name = "escalation-bench", version)]
+struct Args {
+    /// The store: `sqlite:///path/to.db` or `postgres://user@host:port/db` (an empty database).
+    #[arg(long, default_value = "sqlite:///tmp/assure-escalation-bench.db")]
+    url: String,
+    /// Open findings to load.
+    #[arg(long, default_value_t = 1_000_000)]
+    findings: usize,
+    /// How many of them are overdue (their deadline jobs due now).
+    #[arg(long, default_value_t = 10_000)]
+    due: usize,
+    /// Sweep the database as it is, loaded by an earlier run (the counts are only for the report).
+    #[arg(long, conflicts_with = "load_only")]
+    no_load: bool,
+    /// Load and stop without sweeping (to keep a loaded copy for `--no-load` runs).
+    #[arg(long)]
+    load_only: bool,
 }
 
 fn finding(i: usize, due: bool) -> Finding {
@@ -143,19 +157,27 @@ async fn run<S: Store>(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = arg("--url", "sqlite:///tmp/assure-escalation-bench.db");
-    let findings: usize = arg("--findings", "1000000").parse()?;
-    let due: usize = arg("--due", "10000").parse()?;
-    let store = AnyStore::connect(&url).await?;
-    let started = Instant::now();
-    match &store {
-        AnyStore::Sqlite(s) => load!(s.pool(), findings, due),
-        AnyStore::Postgres(s) => load!(s.pool(), findings, due),
+    let args = <Args as clap::Parser>::parse();
+    let (findings, due) = (args.findings, args.due);
+    if due > findings {
+        eprintln!("error: --due {due} is more than --findings {findings}");
+        std::process::exit(2);
     }
-    println!(
-        "loaded {findings} findings and jobs in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let store = AnyStore::connect(&args.url).await?;
+    if !args.no_load {
+        let started = Instant::now();
+        match &store {
+            AnyStore::Sqlite(s) => load!(s.pool(), findings, due),
+            AnyStore::Postgres(s) => load!(s.pool(), findings, due),
+        }
+        println!(
+            "loaded {findings} findings and jobs in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if args.load_only {
+        return Ok(());
+    }
     match store {
         AnyStore::Sqlite(s) => run::<SqliteStore>(s, findings, due).await,
         AnyStore::Postgres(s) => run::<PgStore>(s, findings, due).await,
