@@ -800,6 +800,85 @@ fn the_demo_has_an_engagement_of_each_tier_in_its_state(db: Db) {
         Some(vec![Value::from("northbank")])
     );
 
+    // The provider tested each inherited control once; both northbank and brightpath reuse those
+    // tests (the same ones: same control and instant), redacted; lionrock's year has not run yet.
+    let inherited = |id: &Value| -> Vec<Value> {
+        db.ok(&[
+            "engagements",
+            "inherited",
+            id.as_str().expect("id"),
+            "--format",
+            "json",
+        ])
+        .as_array()
+        .cloned()
+        .expect("inherited results")
+    };
+    let nb = inherited(&northbank["id"]);
+    let bp = inherited(&brightpath["id"]);
+    assert!(!nb.is_empty() && !bp.is_empty(), "{nb:?} {bp:?}");
+    assert!(inherited(&lionrock["id"]).is_empty());
+    let shared: Vec<&Value> = nb.iter().filter(|r| bp.iter().any(|o| o == *r)).collect();
+    assert!(
+        !shared.is_empty(),
+        "one provider test serves both: {nb:?} {bp:?}"
+    );
+    let provider = db.ok(&["engagements", "provider-tests", "--format", "json"]);
+    let stored = provider.as_array().expect("provider tests");
+    for r in &nb {
+        assert_eq!(
+            stored
+                .iter()
+                .filter(|t| t["test"]["control"] == r["control"])
+                .count(),
+            1,
+            "one stored test per control and period: {r}"
+        );
+    }
+    let text = Value::Array(nb.clone()).to_string();
+    assert!(
+        !text.contains("internal audit") && !text.contains(LEAD),
+        "{text}"
+    );
+    // Recording one: the lead may, a customer's officer may not; a control nobody inherits is input error.
+    let control = nb[0]["control"].as_str().expect("control");
+    let record = |who: &str, control: &str| {
+        db.run(&[
+            "engagements",
+            "provider-test",
+            control,
+            "--period-start",
+            "2025-01-01",
+            "--period-end",
+            "2025-12-31",
+            "--method",
+            "inspection",
+            "--result",
+            "ineffective",
+            "--population",
+            "365",
+            "--sample-size",
+            "20",
+            "--deviation",
+            "0",
+            "--as",
+            who,
+            "--format",
+            "json",
+        ])
+    };
+    let (code, _, err) = record(LEAD, control);
+    assert_eq!(
+        code, 2,
+        "a deviation outside the sample is an input error: {err}"
+    );
+    assert!(err.contains("deviation 0"), "{err}");
+    let (code, _, _) = record("fiona.macleod@northbank.example", control);
+    assert_ne!(code, 0, "a customer's officer records no provider test");
+    let (code, _, err) = record(LEAD, "NO-SUCH-1");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not provider-owned"), "{err}");
+
     let enrolments = db.ok(&["engagements", "enrolments", "--format", "json"]);
     let state = |t: &str| -> Value {
         enrolments

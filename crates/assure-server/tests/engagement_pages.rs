@@ -361,6 +361,55 @@ async fn a_third_party_engagement_through_the_pages() {
         "a refused file leaves the answers as they were"
     );
 
+    // The provider's test of an inherited control in scope, recorded once through the API, shows on the
+    // customer's page as a reused result without the provider's notes.
+    let (_, in_scope_controls) = assure_store::engagement::in_scope(
+        &demo.state.store,
+        &assure_store::TenantScope::AllTenants,
+        &"nb-2026".into(),
+    )
+    .await
+    .expect("scope");
+    let inherited = in_scope_controls
+        .iter()
+        .find(|c| c.inherited())
+        .expect("an inherited control in scope")
+        .control
+        .to_string();
+    let request = serde_json::json!({
+        "control": inherited,
+        "period": {"kind": "period", "start": "2025-07-01", "end": "2026-12-31"},
+        "method": "inspection",
+        "result": "effective",
+        "notes": "provider-internal: hall B",
+        "sample": {"population_description": "days", "population": 549, "size": 25, "seed": "prov"},
+    });
+    let (status, body) = demo
+        .send(
+            &admin,
+            Request::post("/api/v1/provider-tests")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(request.to_string()))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let page = demo.page(&officer, "/engagements/nb-2026").await;
+    let reused = texts(&page, "#inherited-results tbody th");
+    assert_eq!(reused, vec![inherited.clone()], "{page}");
+    assert!(
+        !page.contains("provider-internal"),
+        "the provider's notes stay hidden"
+    );
+    let (status, body) = demo
+        .get(&admin, "/api/v1/engagements/nb-2026/inherited-results")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains(&inherited) && !body.contains("provider-internal"),
+        "{body}"
+    );
+
     // Fieldwork: the assessor records a result with its sample; the security lead is refused.
     let (status, _) = demo
         .post(

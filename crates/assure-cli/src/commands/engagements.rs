@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use assure_domain::access::{Action, permits};
 use assure_domain::audit::format_instant;
 use assure_domain::cycle::EvidenceIssue;
+use assure_domain::cycle::ProviderTest;
 use assure_domain::engagement::{
     Engagement, EngagementError, EngagementPeriod, EngagementStep, Scope, Tier,
 };
@@ -27,7 +28,8 @@ use assure_domain::user::User;
 use assure_domain::{AssessorFirmId, ControlId, EngagementId, TenantId, UserId};
 use assure_reports::questionnaire::{SheetFormat, read_sheet_bytes, sheet_bytes};
 use assure_store::engagement::{
-    NewEngagement, SheetImport, engagement, import_sheet, in_scope, questionnaire, roll_forward_to,
+    NewEngagement, SheetImport, engagement, import_sheet, in_scope, inherited_results_of,
+    questionnaire, roll_forward_to,
 };
 use assure_store::snapshot::programme_snapshot;
 use assure_store::{Actor, Store, StoreError, TenantScope};
@@ -77,6 +79,60 @@ pub enum EngagementsCommand {
     /// Open the next period's engagement from a signed one (scope copied, valid evidence reused, expired
     /// evidence and changed controls flagged).
     RollForward(RollForwardArgs),
+    /// The provider tests an engagement reuses for its inherited controls, as its customer sees them
+    /// (result, method, period, sample size; no provider notes).
+    Inherited(ShowArgs),
+    /// Record the provider's own test of an inherited control for a period: done once, reused by every
+    /// customer engagement inheriting the control whose period it covers.
+    ProviderTest(ProviderTestArgs),
+    /// The provider's tests of inherited controls, with notes and samples (provider roles).
+    ProviderTests(ProviderTestsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderTestArgs {
+    /// The inherited control tested.
+    control: String,
+    /// A design test on this day (YYYY-MM-DD).
+    #[arg(long, conflicts_with_all = ["period_start", "period_end"])]
+    as_of: Option<String>,
+    /// First day of the period tested (YYYY-MM-DD), with --period-end.
+    #[arg(long, requires = "period_end")]
+    period_start: Option<String>,
+    /// Last day of the period tested (YYYY-MM-DD).
+    #[arg(long, requires = "period_start")]
+    period_end: Option<String>,
+    #[arg(long, value_enum)]
+    method: MethodArg,
+    #[arg(long, value_enum)]
+    result: ResultArg,
+    #[command(flatten)]
+    sample: SampleParts,
+    /// What the population is, e.g. "operating days of 2026".
+    #[arg(long, default_value = "")]
+    population_description: String,
+    /// An item of the sample where the control did not operate (repeat).
+    #[arg(long = "deviation")]
+    deviations: Vec<u64>,
+    /// The provider's own notes (never shown to customers).
+    #[arg(long, default_value = "")]
+    notes: String,
+    #[command(flatten)]
+    person: Person,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProviderTestsArgs {
+    /// Only this control's tests.
+    #[arg(long)]
+    control: Option<String>,
+    /// Read as this user (e-mail address; a provider role). Default: the operator.
+    #[arg(long = "as", value_name = "EMAIL")]
+    who: Option<String>,
+    #[command(flatten)]
+    out: OutputArgs,
 }
 
 /// The person acting.
@@ -412,6 +468,28 @@ enum ResultArg {
     Ineffective,
     NotApplicable,
     NotTested,
+}
+
+impl MethodArg {
+    fn method(self) -> TestMethod {
+        match self {
+            Self::Inquiry => TestMethod::Inquiry,
+            Self::Inspection => TestMethod::Inspection,
+            Self::Observation => TestMethod::Observation,
+            Self::Reperformance => TestMethod::Reperformance,
+        }
+    }
+}
+
+impl ResultArg {
+    fn result(self) -> TestResult {
+        match self {
+            Self::Effective => TestResult::Effective,
+            Self::Ineffective => TestResult::Ineffective,
+            Self::NotApplicable => TestResult::NotApplicable,
+            Self::NotTested => TestResult::NotTested,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -882,6 +960,69 @@ pub async fn run<S: Store>(store: &S, command: EngagementsCommand) -> Result<(),
             })
         }
         EngagementsCommand::Test(a) => test(store, a).await,
+        EngagementsCommand::ProviderTest(a) => provider_test(store, a).await,
+        EngagementsCommand::ProviderTests(a) => {
+            if let Some(w) = &a.who {
+                acting(store, w, Action::ManageEngagement).await?;
+            }
+            let control = a.control.as_deref().map(|c| ControlId::from(c.trim()));
+            let tests = store.list_provider_tests(control.as_ref()).await?;
+            a.out.emit(&tests, || Rows {
+                header: vec![
+                    "control", "period", "method", "result", "sample", "tester", "notes",
+                ],
+                rows: tests
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.test.control.to_string(),
+                            period_words(&t.period),
+                            t.test.method.as_str().into(),
+                            t.test.result.as_str().into(),
+                            t.test.sample.as_ref().map_or_else(String::new, |s| {
+                                format!(
+                                    "{} of {}, {} deviation(s)",
+                                    s.size,
+                                    s.population,
+                                    s.deviations.len()
+                                )
+                            }),
+                            t.test.tester.to_string(),
+                            t.test.notes.clone(),
+                        ]
+                    })
+                    .collect(),
+            })
+        }
+        EngagementsCommand::Inherited(a) => {
+            let scope = reading(store, a.read.who.as_deref()).await?;
+            let results = inherited_results_of(store, &scope, &EngagementId::from(a.id.as_str()))
+                .await
+                .map_err(refused)?;
+            a.read.out.emit(&results, || Rows {
+                header: vec![
+                    "control",
+                    "period",
+                    "method",
+                    "result",
+                    "sample",
+                    "deviations",
+                ],
+                rows: results
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.control.to_string(),
+                            period_words(&r.period),
+                            r.method.as_str().into(),
+                            r.result.as_str().into(),
+                            r.sample_size.map_or_else(String::new, |n| n.to_string()),
+                            r.deviations.to_string(),
+                        ]
+                    })
+                    .collect(),
+            })
+        }
         EngagementsCommand::RollForward(a) => {
             let (user, scope) = acting(store, &a.person.who, Action::ManageEngagement).await?;
             let e = roll_forward_to(
@@ -1232,6 +1373,82 @@ fn draw(parts: &SampleParts, default_seed: Option<String>) -> Result<Sample, Fai
     })
 }
 
+fn period_words(p: &EngagementPeriod) -> String {
+    match p {
+        EngagementPeriod::PointInTime { as_of } => format!("as of {as_of}"),
+        EngagementPeriod::Period { start, end } => format!("{start} to {end}"),
+    }
+}
+
+/// Records the provider's test of an inherited control (`engagement::record_provider_test`).
+async fn provider_test<S: Store>(store: &S, a: ProviderTestArgs) -> Result<(), Failure> {
+    let (user, _) = acting(store, &a.person.who, Action::ManageEngagement).await?;
+    let period = period(&ScopeParts {
+        services: vec![],
+        regions: vec![],
+        frameworks: vec![],
+        as_of: a.as_of.clone(),
+        period_start: a.period_start.clone(),
+        period_end: a.period_end.clone(),
+    })?
+    .ok_or_else(|| {
+        Failure::Input(
+            "give the period: --as-of DATE (design) or --period-start DATE --period-end DATE (operating effectiveness)"
+                .into(),
+        )
+    })?;
+    let control = ControlId::from(a.control.trim());
+    let assessment = ProviderTest::assessment(&period);
+    let wants_sample = a.sample.population.is_some() || a.sample.sample_size.is_some();
+    let sample = if wants_sample {
+        let mut s = draw(&a.sample, Some(format!("{assessment}:{control}")))?;
+        s.population_description = a.population_description.clone();
+        s.deviations = a.deviations.clone();
+        s.deviations.sort_unstable();
+        s.deviations.dedup();
+        Some(s)
+    } else if !a.deviations.is_empty() {
+        return Err(Failure::Input(
+            "--deviation needs a sample (--population and --sample-size)".into(),
+        ));
+    } else {
+        None
+    };
+    let test = ProviderTest {
+        period,
+        test: ControlTest {
+            engagement: assessment,
+            control,
+            method: a.method.method(),
+            sample,
+            result: a.result.result(),
+            notes: a.notes.clone(),
+            evidence: vec![],
+            tester: user.id.clone(),
+            recorded_at: OffsetDateTime::now_utc(),
+        },
+    };
+    let (test, finding) = assure_store::engagement::record_provider_test(
+        store,
+        &actor(&user),
+        &test,
+        &super::findings::new_id(),
+    )
+    .await
+    .map_err(refused)?;
+    let finding = finding.map(|f| f.finding.id.to_string());
+    a.out
+        .emit(&json!({ "test": test, "finding": finding }), || Rows {
+            header: vec!["control", "period", "result", "finding"],
+            rows: vec![vec![
+                test.test.control.to_string(),
+                period_words(&test.period),
+                test.test.result.as_str().into(),
+                finding.clone().unwrap_or_default(),
+            ]],
+        })
+}
+
 async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
     let (user, scope) = acting(store, &a.person.who, Action::RecordTestResult).await?;
     let id = EngagementId::from(a.id.as_str());
@@ -1259,19 +1476,9 @@ async fn test<S: Store>(store: &S, a: TestArgs) -> Result<(), Failure> {
     let test = ControlTest {
         engagement: id.clone(),
         control,
-        method: match a.method {
-            MethodArg::Inquiry => TestMethod::Inquiry,
-            MethodArg::Inspection => TestMethod::Inspection,
-            MethodArg::Observation => TestMethod::Observation,
-            MethodArg::Reperformance => TestMethod::Reperformance,
-        },
+        method: a.method.method(),
         sample,
-        result: match a.result {
-            ResultArg::Effective => TestResult::Effective,
-            ResultArg::Ineffective => TestResult::Ineffective,
-            ResultArg::NotApplicable => TestResult::NotApplicable,
-            ResultArg::NotTested => TestResult::NotTested,
-        },
+        result: a.result.result(),
         notes: a.notes.clone(),
         evidence: a
             .evidence

@@ -431,6 +431,16 @@ struct QuestionRow {
     answers: Vec<Choice>,
 }
 
+/// A provider test the engagement reuses, as its customer sees it.
+struct InheritedRow {
+    control: String,
+    period: String,
+    method: &'static str,
+    result: &'static str,
+    sample: String,
+    deviations: usize,
+}
+
 struct TestRow {
     control: String,
     method: &'static str,
@@ -467,6 +477,7 @@ struct DetailPage {
     answered: usize,
     evidence: Vec<String>,
     tests: Vec<TestRow>,
+    inherited: Vec<InheritedRow>,
     reused: Vec<String>,
     flagged: Vec<(String, String)>,
     retest: Vec<(String, String)>,
@@ -516,6 +527,10 @@ pub async fn detail<S: Store>(
         .await
         .map_err(refused)?;
     let tests = state.store.list_tests(&viewer.scope, &id).await?;
+    let inherited =
+        assure_store::engagement::inherited_results_of(&state.store, &viewer.scope, &id)
+            .await
+            .map_err(refused)?;
     let user = user_of(&state.store, &viewer).await?;
     let duty = |action: Action, duty: Duty| {
         viewer.may(action) && user.as_ref().is_some_and(|u| may(&e, u, duty).is_ok())
@@ -627,6 +642,17 @@ pub async fn detail<S: Store>(
                     evidence: t.evidence.iter().map(ToString::to_string).collect(),
                     tester: t.tester.to_string(),
                 }
+            })
+            .collect(),
+        inherited: inherited
+            .iter()
+            .map(|r| InheritedRow {
+                control: r.control.to_string(),
+                period: r.period.label(),
+                method: r.method.as_str(),
+                result: r.result.as_str(),
+                sample: r.sample_size.map(|n| n.to_string()).unwrap_or_default(),
+                deviations: r.deviations,
             })
             .collect(),
         reused: carried
