@@ -184,6 +184,9 @@ pub fn check_provider_test(
     test: &ProviderTest,
     inherited: bool,
 ) -> Result<Option<DraftFinding>, TestError> {
+    if test.period.checked().is_none() {
+        return Err(TestError::PeriodReversed);
+    }
     if !inherited {
         return Err(TestError::NotInherited(test.test.control.clone()));
     }
@@ -491,6 +494,19 @@ mod tests {
             check_provider_test(&ok, false),
             Err(TestError::NotInherited("PHY-01".into()))
         );
+        let mut reversed = ok.clone();
+        reversed.period = EngagementPeriod::Period {
+            start: date!(2025 - 12 - 31),
+            end: date!(2025 - 01 - 01),
+        };
+        assert_eq!(
+            check_provider_test(&reversed, true),
+            Err(TestError::PeriodReversed)
+        );
+        assert!(matches!(
+            crate::testing::draw_sample(u64::MAX, u64::MAX / 2, "s"),
+            Err(crate::testing::SampleError::TooMany { .. })
+        ));
         let mut cited = ok.clone();
         cited.test.evidence = vec![EvidenceId::new("ev-1")];
         assert_eq!(

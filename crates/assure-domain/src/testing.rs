@@ -115,7 +115,12 @@ pub enum SampleError {
     Empty,
     #[error("a sample needs a seed to be reproducible")]
     NoSeed,
+    #[error("a sample of {size} items is more than the {max} one test draws")]
+    TooMany { size: u64, max: u64 },
 }
+
+/// The most items one test samples: far above any audit sample, low enough that drawing is instant.
+pub const MAX_SAMPLE: u64 = 10_000;
 
 /// The `counter`-th 64-bit number of the seed's stream.
 fn stream(seed: &str, counter: u64) -> u64 {
@@ -149,6 +154,12 @@ pub fn draw_sample(population: u64, size: u64, seed: &str) -> Result<Vec<u64>, S
     }
     if size > population {
         return Err(SampleError::TooLarge { size, population });
+    }
+    if size > MAX_SAMPLE {
+        return Err(SampleError::TooMany {
+            size,
+            max: MAX_SAMPLE,
+        });
     }
     let mut chosen = BTreeSet::new();
     let mut counter = 0;
@@ -192,6 +203,8 @@ pub enum TestError {
     EffectiveWithDeviations(usize),
     #[error("control {0} is not in the engagement's scope")]
     OutOfScope(ControlId),
+    #[error("the period ends before it starts")]
+    PeriodReversed,
     #[error("control {0} is not provider-owned for any service, so no customer inherits it")]
     NotInherited(ControlId),
     #[error(

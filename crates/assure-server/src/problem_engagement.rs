@@ -58,6 +58,7 @@ pub(crate) fn test(e: TestError) -> Problem {
         }
         TestError::OutOfScope(_) | TestError::NotInherited(_) => Some("control"),
         TestError::CustomerEvidence(_) => Some("evidence"),
+        TestError::PeriodReversed => Some("period"),
     };
     Problem {
         field: field.map(str::to_owned),
